@@ -1,0 +1,39 @@
+#pragma once
+
+#include "core/error.h"
+#include "tls/client_auth.h"
+#include "tls/openssl_ptr.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace tollgate::tls {
+
+// Everything needed to build the TLS context of one HTTPS listener.
+struct ServerTlsSettings {
+    std::string listener_id;
+    std::string certificate_id;
+    std::string certificate_pem;  // leaf first, then intermediates
+    std::string private_key_pem;
+    std::string client_ca_id;     // empty: clients are not asked for a certificate
+    std::string client_ca_pem;    // one or more CA certificates, roots and intermediates
+    ClientAuth client_auth = ClientAuth::None;
+    int verify_depth = 4;
+    std::string policy_name = "tls-1-2-fs-with-1-3";
+};
+
+// An immutable, ready SSL_CTX shared by every worker. OpenSSL allows concurrent use of one
+// SSL_CTX for creating SSL objects once it is fully configured.
+struct ServerContext {
+    SslCtxPtr ctx;
+    int security_level = 1;             // lowered to 0 only for SHA-1 or MD5 certificates
+    std::vector<std::string> warnings;  // weaknesses found while loading, one sentence each
+};
+
+// Builds the context: policy protocols and ciphers, certificate chain and key (which must
+// match), client CA store and verification mode, renegotiation off, session id context and
+// ticket keys tied to this configuration so that no session resumes across a CA change.
+core::Result<std::shared_ptr<const ServerContext>> build_server_context(const ServerTlsSettings& settings);
+
+}  // namespace tollgate::tls
