@@ -1,0 +1,91 @@
+"""Fixtures shared by the end-to-end tests: certificates, backends and tollgate processes."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from support.backend import Backend  # noqa: E402
+from support.certs import make_defective_certificates, make_guide_certificates  # noqa: E402
+from support.ports import assert_not_listening  # noqa: E402
+from support.tollgate import Tollgate  # noqa: E402
+
+_LOG_TAIL_LINES = 60
+
+
+@pytest.fixture(scope="session")
+def certs_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("certs")
+
+
+@pytest.fixture(scope="session")
+def guide_sha256(certs_dir):
+    """The guide's certificates, made by its commands with -sha256 in place of -sha1."""
+    return make_guide_certificates(certs_dir, "sha256")
+
+
+@pytest.fixture(scope="session")
+def guide_sha1(certs_dir):
+    """The guide's certificates, made by its commands exactly as written (-sha1)."""
+    return make_guide_certificates(certs_dir, "sha1")
+
+
+@pytest.fixture(scope="session")
+def defective(certs_dir, guide_sha256):
+    """Client certificates that a listener trusting the -sha256 guide CA must reject."""
+    return make_defective_certificates(certs_dir, guide_sha256)
+
+
+@pytest.fixture
+def start_backend(tmp_path):
+    """Return a function that starts a backend process named `name` and returns its handle.
+
+    Every backend is stopped by its PID after the test, and its port must be free then.
+    """
+    started = []
+
+    def start(name):
+        backend = Backend(name, tmp_path)
+        started.append(backend)
+        return backend
+
+    yield start
+    for backend in started:
+        backend.stop()
+    assert_not_listening([backend.port for backend in started])
+
+
+@pytest.fixture
+def tollgate(tmp_path):
+    """Return a function that writes a configuration and starts tollgate with it.
+
+    `tollgate(config, ports, workers=2, start=True)` returns the Tollgate handle; with
+    start=False the process is not started, for start_expecting_failure(). Each process is
+    stopped by its PID after the test, and none of its listener ports may listen then.
+    """
+    created = []
+
+    def create(config, ports, workers=2, start=True, extra_arguments=(), env=None):
+        instance = Tollgate(tmp_path / f"tollgate-{len(created)}", config, ports, workers,
+                            extra_arguments, env)
+        created.append(instance)
+        if start:
+            instance.start()
+        return instance
+
+    yield create
+    errors = []
+    for instance in created:
+        try:
+            instance.stop()
+        except AssertionError as error:
+            errors.append(str(error))
+        finally:
+            instance.kill()
+            # Shown by pytest only when the test failed.
+            tail = instance.log_lines()[-_LOG_TAIL_LINES:]
+            print(f"--- last {len(tail)} lines of {instance.log_path}", *tail, sep="\n")
+    assert not errors, errors
+    assert_not_listening([port for instance in created for port in instance.ports])
