@@ -16,10 +16,11 @@ class Balancer {
 public:
     virtual ~Balancer() = default;
 
-    // Fills `out` with up to `max_candidates` distinct member indexes in the order to try: the
-    // first is the choice, the rest are fallbacks for a connect failure. Members with weight
-    // 0 never appear. `client_ip` is the client's address in network byte order (4 or 16
-    // bytes); only SOURCE_IP reads it.
+    // Replaces the contents of `out` with up to `max_candidates` distinct member indexes in the
+    // order to try: the first is the choice, the rest are fallbacks for a connect failure.
+    // Members with weight 0 never appear, so `out` stays empty when every weight is 0.
+    // `client_ip` is the client's address in network byte order (4 or 16 bytes); only
+    // SOURCE_IP reads it.
     virtual void select(std::span<const std::uint8_t> client_ip, std::size_t max_candidates,
                         std::vector<std::uint32_t>& out) = 0;
 
