@@ -1,5 +1,6 @@
 #include "core/logging.h"
 
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 
 #include <array>
@@ -14,7 +15,8 @@ std::once_flag init_once;
 
 void create_loggers() {
     auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
-    sink->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%-5l%$ [%n] %v", spdlog::pattern_time_type::utc);
+    sink->set_formatter(std::make_unique<spdlog::pattern_formatter>("%Y-%m-%dT%H:%M:%S.%eZ %^%-5l%$ [%n] %v",
+                                                                    spdlog::pattern_time_type::utc));
     for (const char* name : kLoggerNames) {
         auto created = std::make_shared<spdlog::logger>(name, sink);
         spdlog::register_logger(created);

@@ -1,0 +1,49 @@
+#pragma once
+
+#include "proxy/snapshot.h"
+#include "tls/peer_certificate.h"
+
+#include <boost/beast/http/fields.hpp>
+#include <boost/beast/http/message.hpp>
+
+#include <optional>
+#include <string>
+
+namespace tollgate::proxy::http1 {
+
+// What a listener knows about the client connection, formatted once per connection.
+struct ClientFacts {
+    std::string address;       // "192.0.2.7" or "2001:db8::7", without brackets
+    std::string port;
+    std::string tls_protocol;  // "TLSv1.3", empty for HTTP
+    std::string tls_cipher;
+    std::string sni;
+    std::string alpn;
+    std::optional<tls::PeerCertificate> peer;  // set when a certificate was verified
+};
+
+// How the request body reaches the backend.
+enum class BodyFraming {
+    None,           // no body follows the head
+    ContentLength,  // exactly content_length bytes
+    Chunked,        // chunked transfer coding
+    UntilClose,     // raw bytes until the connection closes (HTTP/1.0 clients)
+};
+
+// Builds the request head sent to a backend: the client's request line and fields without
+// hop-by-hop fields and without any field the listener inserts, then the inserted fields,
+// then the framing of the body.
+std::string build_upstream_request(const boost::beast::http::request_header<>& request,
+                                   const ListenerRuntime& listener, const ClientFacts& client,
+                                   BodyFraming framing, std::uint64_t content_length,
+                                   std::string_view backend_host);
+
+// Builds the response head sent to the client from a backend's response head. Framing
+// fields are replaced by `framing`; `keep_alive` false adds "Connection: close".
+std::string build_client_response(const boost::beast::http::response_header<>& response, BodyFraming framing,
+                                  std::uint64_t content_length, bool keep_alive);
+
+// Returns true for fields that describe one connection and are never forwarded.
+bool is_hop_by_hop(boost::beast::http::field field, std::string_view name);
+
+}  // namespace tollgate::proxy::http1

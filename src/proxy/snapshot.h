@@ -1,0 +1,66 @@
+#pragma once
+
+#include "model/resources.h"
+#include "proxy/balancer/balancer.h"
+#include "tls/server_context.h"
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace tollgate::proxy {
+
+// A pool ready for the data plane. The balancers are per worker: worker i only touches
+// balancers[i], so they need no synchronisation.
+struct PoolRuntime {
+    model::Pool config;
+    std::vector<boost::asio::ip::tcp::endpoint> endpoints;  // indexed like config.members
+    std::vector<std::unique_ptr<Balancer>> balancers;       // indexed by worker
+};
+
+// A listener ready for the data plane: its address, TLS context and default pool.
+struct ListenerRuntime {
+    model::Listener config;
+    std::string vip_address;
+    boost::asio::ip::tcp::endpoint endpoint;
+    std::shared_ptr<const tls::ServerContext> tls;  // null for HTTP listeners
+    std::shared_ptr<const PoolRuntime> pool;        // null without default_pool_id
+    std::vector<std::string> stripped_headers;      // lowercase names removed from requests
+    bool inserts_peer_certificate = false;          // any X-Forwarded-Clientcert* enabled
+};
+
+// An immutable compiled configuration. Workers read it without locks; a change builds a new
+// one and each worker swaps its pointer on its own thread.
+struct Snapshot {
+    std::uint64_t generation = 0;
+    std::vector<std::shared_ptr<const ListenerRuntime>> listeners;
+
+    const ListenerRuntime* find_listener(std::string_view id) const;
+};
+
+// Reuses TLS contexts across snapshots when a listener's TLS settings are unchanged, so that
+// a reload does not invalidate session tickets. Used by the control thread only.
+class TlsContextCache {
+public:
+    core::Result<std::shared_ptr<const tls::ServerContext>> get(const tls::ServerTlsSettings& settings);
+
+private:
+    std::map<std::string, std::weak_ptr<const tls::ServerContext>> contexts_;
+};
+
+struct CompileResult {
+    std::shared_ptr<const Snapshot> snapshot;  // null when errors is not empty
+    std::vector<std::string> errors;
+    std::vector<std::string> warnings;
+};
+
+// Builds the data-plane view of `config`: resolves addresses, builds TLS contexts and one
+// balancer per worker for every pool.
+CompileResult compile_snapshot(const model::Config& config, std::uint64_t generation, std::size_t workers,
+                               TlsContextCache& tls_cache);
+
+}  // namespace tollgate::proxy
