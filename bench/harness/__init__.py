@@ -1,0 +1,1 @@
+"""Helpers of bench/run: certificates, server processes, the load generator and the report."""

@@ -1,0 +1,97 @@
+"""Turn the results of a run into the Markdown comparison table."""
+
+from dataclasses import dataclass
+from typing import Callable
+
+MIB = 1024.0
+
+
+@dataclass
+class Row:
+    label: str
+    value: Callable[[dict], float | None]  # reads one proxy's results
+    digits: int
+    with_ratio: bool = True
+
+
+def _run_value(mode: str, key: str, scale: float = 1.0) -> Callable[[dict], float | None]:
+    def read(result: dict) -> float | None:
+        run = result.get(mode)
+        return None if run is None else run[key] * scale
+    return read
+
+
+def _latency(mode: str, percentile: str) -> Callable[[dict], float | None]:
+    def read(result: dict) -> float | None:
+        run = result.get(mode)
+        return None if run is None else run["latency_ms"][percentile]
+    return read
+
+
+def _errors(result: dict) -> float | None:
+    runs = [result.get(mode) for mode in ("keepalive", "handshake")]
+    if any(run is None for run in runs):
+        return None
+    return sum(run["errors_total"] for run in runs)
+
+
+def _peak_rss_mib(result: dict) -> float | None:
+    peak = result.get("peak_rss_kib")
+    return None if peak is None else peak / MIB
+
+
+ROWS = [
+    Row("Keep-alive: requests/s (higher is better)", _run_value("keepalive", "requests_per_s"), 0),
+    Row("Keep-alive: latency p50, ms (lower is better)", _latency("keepalive", "p50"), 2),
+    Row("Keep-alive: latency p99, ms (lower is better)", _latency("keepalive", "p99"), 2),
+    Row("Keep-alive: proxy CPU per request, µs (lower is better)",
+        _run_value("keepalive", "proxy_cpu_per_request_us"), 1),
+    Row("Keep-alive: proxy CPU busy, % of CPU 0", _run_value("keepalive", "proxy_busy_percent"), 0, False),
+    Row("Keep-alive: generator + backend busy, % of CPU 1", _run_value("keepalive", "cpu1_busy_percent"), 0, False),
+    Row("Handshake: new mTLS connections/s (higher is better)", _run_value("handshake", "requests_per_s"), 0),
+    Row("Handshake: latency p50, ms (lower is better)", _latency("handshake", "p50"), 2),
+    Row("Handshake: latency p99, ms (lower is better)", _latency("handshake", "p99"), 2),
+    Row("Handshake: proxy CPU per connection, µs (lower is better)",
+        _run_value("handshake", "proxy_cpu_per_request_us"), 0),
+    Row("Handshake: proxy CPU busy, % of CPU 0", _run_value("handshake", "proxy_busy_percent"), 0, False),
+    Row("Handshake: generator + backend busy, % of CPU 1", _run_value("handshake", "cpu1_busy_percent"), 0, False),
+    Row("Failed requests, both runs (expected 0)", _errors, 0, False),
+    Row("Proxy peak RSS, MiB (lower is better)", _peak_rss_mib, 1),
+]
+
+COLUMNS = [("tollgate", "tollgate"), ("haproxy", "HAProxy"), ("nginx", "NGINX")]
+RATIOS = [("haproxy", "tollgate/HAProxy"), ("nginx", "tollgate/NGINX")]
+
+
+def _format(value: float | None, digits: int) -> str:
+    return "—" if value is None else f"{value:,.{digits}f}"
+
+
+def _ratio(numerator: float | None, denominator: float | None) -> str:
+    if numerator is None or denominator is None or denominator == 0:
+        return "—"
+    return f"{numerator / denominator:.2f}"
+
+
+def markdown_table(proxies: dict[str, dict]) -> str:
+    """Return the comparison table: one row per metric, one column per proxy, then the ratios
+    tollgate/HAProxy and tollgate/NGINX. A proxy that was not measured shows "—"."""
+    header = ["Metric"] + [label for _, label in COLUMNS] + [label for _, label in RATIOS]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" + "---:|" * (len(header) - 1)]
+    for row in ROWS:
+        values = {key: row.value(proxies[key]) if key in proxies else None for key, _ in COLUMNS}
+        cells = [row.label] + [_format(values[key], row.digits) for key, _ in COLUMNS]
+        for key, _ in RATIOS:
+            cells.append(_ratio(values["tollgate"], values[key]) if row.with_ratio else "")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def tls_summary(proxies: dict[str, dict]) -> str:
+    """Return one line per measured proxy with the TLS protocol and suite its runs negotiated."""
+    lines = []
+    for key, label in COLUMNS:
+        run = proxies.get(key, {}).get("handshake")
+        if run is not None:
+            lines.append(f"- {label}: {run['tls']['protocol']} {run['tls']['cipher']}")
+    return "\n".join(lines)

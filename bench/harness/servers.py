@@ -1,0 +1,229 @@
+"""Configuration and start-up of the backend and of the three proxies under test.
+
+Every file a server reads or writes (configuration, PID file, logs, temporary files) is inside
+the run's temporary directory. The packaged services and their configuration stay untouched."""
+
+import os
+import pwd
+import grp
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from harness.certs import Certificates
+from harness.processes import ServerProcess, free_port, start_server
+
+NGINX = "/usr/sbin/nginx"
+HAPROXY = "/usr/sbin/haproxy"
+BACKEND_HEADER = ("X-Backend", "bench")
+BACKEND_BODY = "bench backend\\n"
+PROXY_CPU = 0
+GENERATOR_CPU = 1
+
+# Both sides of the proxy keep connections open for the whole run, so no measurement pays for
+# a reconnect that one proxy makes and another does not (NGINX closes after 1000 requests by
+# default, HAProxy never does).
+KEEPALIVE_REQUESTS = 1_000_000
+
+
+def _nginx_preamble(prefix: Path) -> str:
+    # The `user` directive is only valid for a root master. It keeps the worker under the same
+    # account as the other servers of the run instead of the compiled-in `nobody`.
+    user = ""
+    if os.geteuid() == 0:
+        user = f"user {pwd.getpwuid(0).pw_name} {grp.getgrgid(0).gr_name};\n"
+    return f"""\
+{user}worker_processes 1;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+events {{ worker_connections 4096; }}
+"""
+
+
+def _nginx_http_paths(prefix: Path) -> str:
+    return f"""\
+    access_log off;
+    client_body_temp_path {prefix}/client_body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+"""
+
+
+def _start_nginx(name: str, prefix: Path, config: str, cpu: int, port: int) -> ServerProcess:
+    prefix.mkdir(parents=True, exist_ok=True)
+    config_path = prefix / "nginx.conf"
+    config_path.write_text(config)
+    argv = [NGINX, "-p", f"{prefix}/", "-c", str(config_path), "-e", str(prefix / "error.log"),
+            "-g", "daemon off;"]
+    return start_server(name, argv, cpu, prefix / "output.log", port)
+
+
+def start_backend(workdir: Path) -> ServerProcess:
+    """Start the NGINX backend on CPU 1. It returns 200 with a fixed body and the X-Backend
+    header for every request."""
+    prefix = workdir / "backend"
+    port = free_port()
+    name, value = BACKEND_HEADER
+    config = _nginx_preamble(prefix) + f"""\
+http {{
+{_nginx_http_paths(prefix)}
+    keepalive_requests {KEEPALIVE_REQUESTS};
+    keepalive_timeout 300s;
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            default_type text/plain;
+            add_header {name} {value};
+            return 200 "{BACKEND_BODY}";
+        }}
+    }}
+}}
+"""
+    return _start_nginx("backend", prefix, config, GENERATOR_CPU, port)
+
+
+def start_nginx_proxy(workdir: Path, certs: Certificates, backend_port: int) -> ServerProcess:
+    prefix = workdir / "nginx"
+    port = free_port()
+    config = _nginx_preamble(prefix) + f"""\
+http {{
+{_nginx_http_paths(prefix)}
+    keepalive_requests {KEEPALIVE_REQUESTS};
+    keepalive_timeout 60s;
+    upstream app {{
+        server 127.0.0.1:{backend_port};
+        keepalive 64;
+        keepalive_requests {KEEPALIVE_REQUESTS};
+        keepalive_timeout 60s;
+    }}
+    server {{
+        listen 127.0.0.1:{port} ssl;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_certificate {certs.server_cert};
+        ssl_certificate_key {certs.server_key};
+        ssl_client_certificate {certs.ca_cert};
+        ssl_verify_client on;
+        location / {{
+            proxy_pass http://app;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Host $http_host;
+            proxy_set_header X-Forwarded-Clientcert-subjectdn $ssl_client_s_dn;
+        }}
+    }}
+}}
+"""
+    return _start_nginx("nginx", prefix, config, PROXY_CPU, port)
+
+
+def start_haproxy(workdir: Path, certs: Certificates, backend_port: int) -> ServerProcess:
+    directory = workdir / "haproxy"
+    directory.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    # `http-reuse always` lets the first request of a client connection use an idle backend
+    # connection too. The default `safe` opens a new backend connection for it, which would
+    # cost HAProxy a backend connect per handshake that the other proxies do not make.
+    config = f"""\
+global
+    nbthread 1
+    maxconn 8000
+
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 60s
+    timeout server 60s
+    timeout http-keep-alive 60s
+    http-reuse always
+
+frontend mtls
+    bind 127.0.0.1:{port} ssl crt {certs.server_pem} ca-file {certs.ca_cert} verify required
+    option forwardfor
+    http-request set-header X-Forwarded-Host %[req.hdr(host)]
+    http-request set-header X-Forwarded-Clientcert-subjectdn %[ssl_c_s_dn(,0,rfc2253)]
+    default_backend app
+
+backend app
+    server app1 127.0.0.1:{backend_port}
+"""
+    config_path = directory / "haproxy.cfg"
+    config_path.write_text(config)
+    argv = [HAPROXY, "-f", str(config_path), "-db", "-p", str(directory / "haproxy.pid")]
+    return start_server("haproxy", argv, PROXY_CPU, directory / "output.log", port)
+
+
+def start_tollgate(binary: Path, workdir: Path, certs: Certificates, backend_port: int) -> ServerProcess:
+    directory = workdir / "tollgate"
+    directory.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    # Paths in the file are relative to its folder. X-Forwarded-For and X-Forwarded-Host are
+    # on by default, as in the other two configurations.
+    config = f"""\
+certificates:
+  - {{id: srv, type: server, certificate_file: ../pki/{certs.server_cert.name}, private_key_file: ../pki/{certs.server_key.name}}}
+  - {{id: ca, type: client, certificate_file: ../pki/{certs.ca_cert.name}}}
+loadbalancers:
+  - {{id: lb1, vip_address: 127.0.0.1}}
+listeners:
+  - id: web
+    loadbalancer_id: lb1
+    protocol: HTTPS
+    protocol_port: {port}
+    default_tls_container_ref: srv
+    client_ca_tls_container_ref: ca
+    client_authentication: mandatory
+    default_pool_id: app
+    insert_headers: {{X-Forwarded-Clientcert-subjectdn-enable: true}}
+pools:
+  - id: app
+    lb_algorithm: ROUND_ROBIN
+    protocol: HTTP
+    members: [{{address: 127.0.0.1, protocol_port: {backend_port}, weight: 1}}]
+"""
+    config_path = directory / "tollgate.yaml"
+    config_path.write_text(config)
+    # Log level warn: the other proxies run without an access log.
+    argv = [str(binary), "serve", "--config", str(config_path), "--workers", "1", "--log-level", "warn"]
+    return start_server("tollgate", argv, PROXY_CPU, directory / "output.log", port)
+
+
+@dataclass
+class ProxyKind:
+    key: str    # name on the command line and in the results file
+    label: str  # column heading
+    start: Callable[[Path, Certificates, int], ServerProcess]
+
+
+def proxy_kinds(tollgate_binary: Path) -> dict[str, ProxyKind]:
+    return {
+        "tollgate": ProxyKind("tollgate", "tollgate",
+                              lambda workdir, certs, port: start_tollgate(tollgate_binary, workdir, certs, port)),
+        "haproxy": ProxyKind("haproxy", "HAProxy", start_haproxy),
+        "nginx": ProxyKind("nginx", "NGINX", start_nginx_proxy),
+    }
+
+
+def _first_line(argv: list[str]) -> str:
+    try:
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"unavailable ({error})"
+    output = (result.stdout or result.stderr).strip()
+    return output.splitlines()[0] if output else "unavailable"
+
+
+def software_versions(repo: Path, tollgate_binary: Path | None) -> dict[str, str]:
+    commit = _first_line(["git", "-C", str(repo), "rev-parse", "--short=12", "HEAD"])
+    modified = subprocess.run(["git", "-C", str(repo), "diff", "--quiet", "HEAD", "--", "src"]).returncode != 0
+    return {
+        "tollgate": commit + (" with uncommitted changes under src/" if modified else "")
+        if tollgate_binary else "not run",
+        "haproxy": _first_line([HAPROXY, "-v"]),
+        "nginx": _first_line([NGINX, "-v"]),
+        "openssl": _first_line(["openssl", "version"]),
+    }
