@@ -61,14 +61,15 @@ def start_backend(tmp_path):
 def tollgate(tmp_path):
     """Return a function that writes a configuration and starts tollgate with it.
 
-    `tollgate(config, ports, workers=2, start=True)` returns the Tollgate handle; with
-    start=False the process is not started, for start_expecting_failure(). Each process is
-    stopped by its PID after the test, and none of its listener ports may listen then.
+    `tollgate(config, ports, workers=2, start=True, workdir=None)` returns the Tollgate
+    handle; with start=False the process is not started, for start_expecting_failure().
+    `workdir` is the folder of the configuration file, a fresh one by default. Each process
+    is stopped by its PID after the test, and none of its listener ports may listen then.
     """
     created = []
 
-    def create(config, ports, workers=2, start=True, extra_arguments=(), env=None):
-        instance = Tollgate(tmp_path / f"tollgate-{len(created)}", config, ports, workers,
+    def create(config, ports, workers=2, start=True, extra_arguments=(), env=None, workdir=None):
+        instance = Tollgate(workdir or tmp_path / f"tollgate-{len(created)}", config, ports, workers,
                             extra_arguments, env)
         created.append(instance)
         if start:

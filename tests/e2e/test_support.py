@@ -9,9 +9,11 @@ import subprocess
 
 import pytest
 
-from support.backend import pattern_sha256
+from support.backend import pattern_bytes, pattern_sha256
 from support.certs import P12_PASSWORD
-from support.clients import curl
+from support.clients import SECLEVEL_0_CIPHERS, RawClient, curl, curl_repeat
+from support.ports import assert_not_listening, free_port, wait_accepting
+from support.settings import TIMEOUT
 
 
 def openssl_verify(ca_cert, cert):
@@ -109,3 +111,63 @@ def test_backend_status_and_reset(start_backend):
     assert len(backend.requests()) == 2
     backend.reset()
     assert backend.requests() == []
+
+
+@pytest.fixture
+def sha1_s_server(guide_sha1):
+    """Run `openssl s_server` with the guide's SHA-1 certificates, requiring a client certificate."""
+    port = free_port()
+    server = subprocess.Popen(
+        ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", str(guide_sha1.server_cert),
+         "-key", str(guide_sha1.server_key), "-CAfile", str(guide_sha1.ca_cert), "-Verify", "4",
+         "-verify_return_error", "-www", "-cipher", SECLEVEL_0_CIPHERS],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_accepting("127.0.0.1", port)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(TIMEOUT)
+    assert_not_listening([port])
+
+
+def test_curl_sha1_client_needs_seclevel0(sha1_s_server, guide_sha1):
+    url = f"https://127.0.0.1:{sha1_s_server}/"
+
+    default = curl(url, cert=guide_sha1.client.cert, key=guide_sha1.client.key)
+    lowered = curl(url, cert=guide_sha1.client.cert, key=guide_sha1.client.key, seclevel0=True)
+
+    assert default.exit_code == 58
+    assert "ca md too weak" in default.stderr
+    assert lowered.exit_code == 0, lowered.stderr
+    assert lowered.status == 200
+
+
+def test_raw_client_keep_alive_with_backend(start_backend):
+    backend = start_backend("alpha")
+
+    with RawClient(backend.port, tls=False) as client:
+        head = client.request("HEAD", "/download?bytes=1000")
+        empty = client.request("GET", "/status/204")
+        client.send(b"GET /echo?n=1 HTTP/1.1\r\nHost: a\r\n\r\nGET /download?bytes=70000&chunked=1 HTTP/1.1\r\nHost: a\r\n\r\n")
+        pipelined = [client.read_response(), client.read_response()]
+        client.send(b"POST /upload HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n")
+        interim = client.read_interim()
+        client.send(b"abc")
+        uploaded = client.read_response()
+
+    assert head.header("Content-Length") == "1000"
+    assert empty.status == 204
+    assert pipelined[0].json()["path"] == "/echo?n=1"
+    assert pipelined[1].body == b"".join(pattern_bytes(70000))
+    assert interim == 100
+    assert uploaded.json()["bytes"] == 3
+
+
+def test_curl_repeat_counts_backend_names(start_backend):
+    backend = start_backend("alpha")
+
+    results = curl_repeat(f"http://127.0.0.1:{backend.port}/echo", 7, new_connections=True)
+
+    assert results == [(200, "alpha")] * 7
+    assert len(backend.paths()) == 7

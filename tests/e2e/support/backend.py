@@ -62,6 +62,11 @@ def pattern_sha256(size):
     return digest.hexdigest()
 
 
+def header_values(pairs, name):
+    """Return the values of every header called `name` (any case) in [name, value] pairs."""
+    return [value for key, value in pairs if key.lower() == name.lower()]
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "e2e-backend"
@@ -286,6 +291,12 @@ class Backend:
 
     def paths(self):
         return [request["path"] for request in self.requests()]
+
+    def last_headers(self):
+        """Return the [name, value] header pairs of the latest request received."""
+        received = self.requests()
+        assert received, f"backend {self.name} received no request"
+        return received[-1]["headers"]
 
     def reset(self):
         self._call("POST", "/__reset")

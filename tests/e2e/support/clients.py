@@ -1,6 +1,7 @@
 """Clients of the tests: curl, openssl s_client, and a raw HTTP/1.1 client over TLS or TCP."""
 
 import json
+import os
 import socket
 import ssl
 import subprocess
@@ -13,7 +14,11 @@ from .settings import TIMEOUT
 
 # OpenSSL 3 refuses to load a certificate signed with SHA-1 at security level 1 or above
 # ("ca md too weak"), so a client presenting the guide's -sha1 certificate must lower it.
+# Python's ssl takes the cipher string below before the certificate is loaded. curl 7.88
+# loads the certificate before it applies --ciphers, so `--ciphers DEFAULT@SECLEVEL=0`
+# still fails there; curl gets the level from an OpenSSL configuration file instead.
 SECLEVEL_0_CIPHERS = "DEFAULT@SECLEVEL=0"
+SECLEVEL_0_ENV = {"OPENSSL_CONF": str(Path(__file__).with_name("seclevel0.cnf"))}
 
 
 @dataclass
@@ -74,19 +79,21 @@ def curl_command(url, cert=None, key=None, headers=(), method=None, body=None, u
     return [*command, *extra, url]
 
 
-def curl(url, body=None, stdin=None, timeout=None, **options):
+def curl(url, body=None, stdin=None, timeout=None, seclevel0=False, **options):
     """Run curl once and return its exit code, the final status, headers and body.
 
     `cert` and `key` become --cert and --key, `ciphers` --ciphers, `interface` --interface (a
     local source address), `local_port` --local-port. `body` is sent with --data-binary from
     standard input; `upload_file` is sent with -T, and "-" reads it from `stdin` (chunked).
+    `seclevel0` runs curl at OpenSSL security level 0, which SHA-1 client certificates need.
     """
     with tempfile.TemporaryDirectory() as scratch:
         header_file, body_file = Path(scratch) / "headers", Path(scratch) / "body"
         command = curl_command(url, body=body, timeout=timeout, **options)
         command[1:1] = ["--dump-header", str(header_file), "--output", str(body_file)]
+        env = {**os.environ, **SECLEVEL_0_ENV} if seclevel0 else None
         completed = subprocess.run(command, input=body if body is not None else stdin, capture_output=True,
-                                   timeout=(timeout or TIMEOUT) + 5)
+                                   timeout=(timeout or TIMEOUT) + 5, env=env)
         status, response_headers = _parse_header_dump(header_file.read_text(errors="replace")
                                                       if header_file.exists() else "")
         response_body = body_file.read_bytes() if body_file.exists() else b""
@@ -247,3 +254,23 @@ class RawClient:
             lines.append(f"Content-Length: {len(body)}")
         self.send(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
         return self.read_response(method)
+
+
+def curl_repeat(url, count, new_connections=False, **options):
+    """Send `count` GET requests to `url` from one curl process; return (status, X-Backend-Name) pairs.
+
+    curl's URL globbing appends `n=1` to `n=<count>` to the query. Requests share one
+    keep-alive connection unless `new_connections` sends each with Connection: close.
+    """
+    separator = "&" if "?" in url else "?"
+    headers = [*options.pop("headers", ()), *(["Connection: close"] if new_connections else [])]
+    command = curl_command(f"{url}{separator}n=[1-{count}]", headers=headers,
+                           extra=["-o", "/dev/null", "-w", "%{http_code} %header{x-backend-name}\\n",
+                                  *options.pop("extra", ())], **options)
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT * 3)
+    results = []
+    for line in completed.stdout.splitlines():
+        status, _, name = line.partition(" ")
+        results.append((int(status), name))
+    assert len(results) == count, f"curl ran {len(results)} of {count} requests: {completed.stderr}"
+    return results

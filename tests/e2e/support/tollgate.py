@@ -3,7 +3,6 @@
 import re
 import signal
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,7 +46,7 @@ class Tollgate:
                 "--log-level", "debug", *self.extra_arguments]
 
     def _spawn(self):
-        with open(self.log_path, "ab") as log:
+        with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL,
                                             stdout=log, stderr=subprocess.STDOUT, env=self.env)
 
@@ -145,9 +144,3 @@ class Tollgate:
     def hwm_kib(self):
         """Return the peak resident set size (VmHWM) in KiB."""
         return self._status_kib("VmHWM")
-
-
-def wait_exit(process, timeout=None):
-    """Wait for a Popen to exit within the deadline and return its exit code."""
-    deadline = time.monotonic() + (TIMEOUT if timeout is None else timeout)
-    return process.wait(max(0.0, deadline - time.monotonic()))

@@ -1,0 +1,73 @@
+"""Graceful shutdown on SIGTERM.
+
+A request in flight when SIGTERM arrives (GET /slow?seconds=2) completes with 200. From
+SIGTERM on, new connections are refused. The process exits 0, logs `stopped`, and nothing
+listens on its port afterwards.
+"""
+
+import signal
+import threading
+
+from support.clients import curl
+from support.ports import assert_not_listening, connection_refused
+from support.ports import free_port
+from support.settings import TIMEOUT, wait_until
+
+CONFIG = """
+certificates:
+  - {{id: srv, type: server, certificate_file: {guide}/server/server.crt, private_key_file: {guide}/server/server.key}}
+  - {{id: ca, type: client, certificate_file: {guide}/ca/ca.crt}}
+loadbalancers:
+  - {{id: lb1, vip_address: 127.0.0.1}}
+listeners:
+  - id: web
+    loadbalancer_id: lb1
+    protocol: HTTPS
+    protocol_port: {port}
+    default_tls_container_ref: srv
+    client_ca_tls_container_ref: ca
+    client_authentication: mandatory
+    default_pool_id: app
+pools:
+  - id: app
+    lb_algorithm: ROUND_ROBIN
+    protocol: HTTP
+    members: [{{address: 127.0.0.1, protocol_port: {backend_port}, weight: 1}}]
+"""
+
+
+def test_shutdown_drains_in_flight_request(tollgate, start_backend, guide_sha256):
+    backend = start_backend("app-1")
+    port = free_port()
+    process = tollgate(CONFIG.format(guide=guide_sha256.root, port=port, backend_port=backend.port), [port])
+    results = []
+    slow = threading.Thread(target=lambda: results.append(curl(
+        f"https://127.0.0.1:{port}/slow?seconds=2", cert=guide_sha256.client.cert, key=guide_sha256.client.key)))
+    slow.start()
+    wait_until(lambda: "/slow?seconds=2" in backend.paths(), "the slow request to reach the backend")
+
+    process.process.send_signal(signal.SIGTERM)
+    wait_until(lambda: connection_refused("127.0.0.1", port), "new connections to be refused after SIGTERM")
+    refused_while_in_flight = slow.is_alive()
+    slow.join(TIMEOUT)
+    code = process.process.wait(TIMEOUT)
+
+    assert refused_while_in_flight, "the slow request had finished before connections were refused"
+    assert results[0].exit_code == 0, results[0].stderr
+    assert results[0].status == 200
+    assert results[0].json()["path"] == "/slow?seconds=2"
+    assert code == 0
+    assert process.find_lines(r"\bstopped\b")
+    assert_not_listening([port])
+
+
+def test_shutdown_idle_exits_zero(tollgate, start_backend, guide_sha256):
+    backend = start_backend("app-1")
+    port = free_port()
+    process = tollgate(CONFIG.format(guide=guide_sha256.root, port=port, backend_port=backend.port), [port])
+
+    code = process.stop()
+
+    assert code == 0
+    assert process.find_lines(r"\bstopped\b")
+    assert_not_listening([port])

@@ -1,0 +1,166 @@
+"""Large bodies stream through the mTLS listener in both directions with bounded memory.
+
+curl uploads 1 GiB (chunked from standard input, and from a file with Content-Length) and
+downloads 1 GiB. The backend's byte count and SHA-256 must match what was sent, the download
+must match the backend's pattern, and tollgate's peak resident set size (VmHWM) may grow by
+less than 16 MiB over its value after a warm-up request.
+"""
+
+import functools
+import hashlib
+import json
+import os
+import subprocess
+import threading
+
+import pytest
+
+from support.backend import pattern_bytes, pattern_sha256
+from support.clients import curl, curl_command
+from support.ports import free_port
+from support.settings import SANITIZE, TIMEOUT
+
+# AddressSanitizer builds run about five times slower, so they move 256 MiB instead of 1 GiB.
+SIZE = (256 if SANITIZE else 1024) * 1024 * 1024
+WARM_UP_SIZE = 16 * 1024 * 1024
+MAX_HWM_GROWTH_KIB = 16 * 1024
+# A transfer's deadline: TIMEOUT per 128 MiB moved, which allows for a slow shared machine.
+TRANSFER_TIMEOUT = TIMEOUT * (SIZE // (128 * 1024 * 1024))
+
+CONFIG = """
+certificates:
+  - {{id: srv, type: server, certificate_file: {guide}/server/server.crt, private_key_file: {guide}/server/server.key}}
+  - {{id: ca, type: client, certificate_file: {guide}/ca/ca.crt}}
+loadbalancers:
+  - {{id: lb1, vip_address: 127.0.0.1}}
+listeners:
+  - id: web
+    loadbalancer_id: lb1
+    protocol: HTTPS
+    protocol_port: {port}
+    default_tls_container_ref: srv
+    client_ca_tls_container_ref: ca
+    client_authentication: mandatory
+    default_pool_id: app
+pools:
+  - id: app
+    lb_algorithm: ROUND_ROBIN
+    protocol: HTTP
+    members: [{{address: 127.0.0.1, protocol_port: {backend_port}, weight: 1}}]
+"""
+
+
+@pytest.fixture
+def warmed_listener(tollgate, start_backend, guide_sha256):
+    """Start the listener, move WARM_UP_SIZE bytes each way, and return (url, process, cert, baseline HWM)."""
+    backend = start_backend("app-1")
+    port = free_port()
+    # ASan keeps freed memory in a quarantine (256 MiB by default), which would count as
+    # growth here; a small quarantine keeps its checks and the peak comparable.
+    env = {**os.environ, "ASAN_OPTIONS": "quarantine_size_mb=8:" + os.environ.get("ASAN_OPTIONS", "")}
+    process = tollgate(CONFIG.format(guide=guide_sha256.root, port=port, backend_port=backend.port), [port], env=env)
+    url = f"https://127.0.0.1:{port}"
+    cert = {"cert": guide_sha256.client.cert, "key": guide_sha256.client.key}
+
+    warm_up = curl(f"{url}/upload", method="POST", upload_file="-", stdin=b"w" * WARM_UP_SIZE, **cert)
+    assert warm_up.json()["bytes"] == WARM_UP_SIZE
+    download = curl(f"{url}/download?bytes={WARM_UP_SIZE}", **cert)
+    assert len(download.body) == WARM_UP_SIZE
+    return url, process, cert, process.hwm_kib()
+
+
+def run_streaming(command, feed=None):
+    """Run curl, writing the `feed` blocks to its standard input from a thread.
+
+    Returns (exit code, SHA-256 of its output, output size, first 4 KiB of the output, stderr).
+    """
+    process = subprocess.Popen(command, stdin=subprocess.PIPE if feed else subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    stderr_chunks = []
+    threads = [threading.Thread(target=lambda: stderr_chunks.append(process.stderr.read()))]
+    if feed:
+        def write_all():
+            try:
+                for block in feed:
+                    process.stdin.write(block)
+            except BrokenPipeError:
+                pass  # curl failed; its exit code and stderr tell why
+            finally:
+                process.stdin.close()
+        threads.append(threading.Thread(target=write_all))
+    for thread in threads:
+        thread.start()
+
+    digest, size, head = hashlib.sha256(), 0, b""
+    while True:
+        block = process.stdout.read(1024 * 1024)
+        if not block:
+            break
+        digest.update(block)
+        size += len(block)
+        if len(head) < 4096:
+            head += block[:4096 - len(head)]
+    code = process.wait(TRANSFER_TIMEOUT)
+    for thread in threads:
+        thread.join(TRANSFER_TIMEOUT)
+    return code, digest.hexdigest(), size, head, b"".join(stderr_chunks).decode(errors="replace")
+
+
+@functools.lru_cache(maxsize=None)
+def expected_sha256(size):
+    return pattern_sha256(size)
+
+
+def assert_hwm_bounded(process, baseline_kib):
+    growth = process.hwm_kib() - baseline_kib
+    assert growth < MAX_HWM_GROWTH_KIB, f"VmHWM grew by {growth} KiB while streaming {SIZE} bytes"
+
+
+def test_streaming_chunked_upload(warmed_listener):
+    url, process, cert, baseline = warmed_listener
+    command = curl_command(f"{url}/upload", method="POST", upload_file="-", timeout=TRANSFER_TIMEOUT, **cert)
+
+    code, _, _, response, stderr = run_streaming(command, feed=pattern_bytes(SIZE))
+
+    assert code == 0, stderr
+    assert json.loads(response) == {"bytes": SIZE, "sha256": expected_sha256(SIZE)}
+    assert_hwm_bounded(process, baseline)
+
+
+def test_streaming_content_length_upload(warmed_listener, tmp_path):
+    url, process, cert, baseline = warmed_listener
+    body_file = tmp_path / "upload.bin"
+    with open(body_file, "wb") as output:
+        for block in pattern_bytes(SIZE):
+            output.write(block)
+
+    result = curl(f"{url}/upload", method="POST", upload_file=body_file, timeout=TRANSFER_TIMEOUT, **cert)
+    body_file.unlink()
+
+    assert result.exit_code == 0, result.stderr
+    assert result.json() == {"bytes": SIZE, "sha256": expected_sha256(SIZE)}
+    assert_hwm_bounded(process, baseline)
+
+
+def test_streaming_download(warmed_listener):
+    url, process, cert, baseline = warmed_listener
+    command = curl_command(f"{url}/download?bytes={SIZE}", timeout=TRANSFER_TIMEOUT, **cert)
+
+    code, digest, size, _, stderr = run_streaming(command)
+
+    assert code == 0, stderr
+    assert size == SIZE
+    assert digest == expected_sha256(SIZE)
+    assert_hwm_bounded(process, baseline)
+
+
+def test_streaming_chunked_download(warmed_listener):
+    url, process, cert, baseline = warmed_listener
+    command = curl_command(f"{url}/download?bytes={SIZE}&chunked=1", timeout=TRANSFER_TIMEOUT, **cert)
+
+    code, digest, size, _, stderr = run_streaming(command)
+
+    assert code == 0, stderr
+    assert size == SIZE
+    assert digest == expected_sha256(SIZE)
+    assert_hwm_bounded(process, baseline)
