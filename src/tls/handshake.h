@@ -20,7 +20,7 @@ enum class HandshakeFailure {
     BadPurpose,        // the certificate may not be used for client authentication
     Revoked,           // reserved for CRL checks
     ProtocolMismatch,  // no TLS version in common, or not TLS at all
-    CipherMismatch,    // no cipher suite in common
+    CipherMismatch,    // no cipher suite or signature algorithm in common
     ClientClosed,      // the client closed or reset the connection during the handshake
     Timeout,           // the handshake did not finish within client_timeout
     Other,
@@ -43,6 +43,11 @@ struct VerifyRecord {
 
 // Stores `record` in the SSL object's ex_data; the verify callback writes into it.
 void attach_verify_record(SSL* ssl, VerifyRecord* record);
+
+// Verify callback that build_server_context installs. Writes the first error, its depth and
+// the leaf's subject and issuer into the VerifyRecord attached to the SSL object (when one
+// is attached) and returns `preverify_ok` unchanged, so OpenSSL's decision stands.
+int record_verify_result(int preverify_ok, X509_STORE_CTX* store);
 
 // Classifies a failed SSL_do_handshake (or SSL_accept) from the verify record, the SSL
 // object's state and the OpenSSL error queue, which this call consumes.

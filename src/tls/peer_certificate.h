@@ -19,7 +19,8 @@ struct PeerCertificate {
     std::string pem_url_encoded;     // PEM, percent-encoded as in RFC 3986
 };
 
-// Returns the verified peer certificate of `ssl`, or nothing when the client sent none.
+// Returns the verified peer certificate of `ssl`, or nothing when the client sent none or
+// its verification failed.
 std::optional<PeerCertificate> peer_certificate(SSL* ssl);
 
 // Percent-encodes every byte outside RFC 3986 unreserved characters.

@@ -19,6 +19,9 @@ struct ServerTlsSettings {
     std::string client_ca_id;     // empty: clients are not asked for a certificate
     std::string client_ca_pem;    // one or more CA certificates, roots and intermediates
     ClientAuth client_auth = ClientAuth::None;
+    // Maximum number of intermediate CA certificates between a client certificate and its
+    // trust anchor (OpenSSL's verify depth): 0 accepts only certificates issued directly by
+    // a CA of the bundle.
     int verify_depth = 4;
     std::string policy_name = "tls-1-2-fs-with-1-3";
 };
@@ -28,7 +31,9 @@ struct ServerTlsSettings {
 struct ServerContext {
     SslCtxPtr ctx;
     int security_level = 1;             // lowered to 0 only for SHA-1 or MD5 certificates
-    std::vector<std::string> warnings;  // weaknesses found while loading, one sentence each
+    // Weaknesses found while loading, each naming its certificate. They are returned, not
+    // logged, so the caller decides where they go.
+    std::vector<std::string> warnings;
 };
 
 // Builds the context: policy protocols and ciphers, certificate chain and key (which must
