@@ -270,21 +270,21 @@ private:
             const std::string backend_host = endpoint_text(upstream.endpoint);
             std::string head = http1::build_upstream_request(request, *listener_, client_, request_framing,
                                                              request_length, backend_host);
-            upstream.stream->expires_after(config().member_timeout);
-            auto [write_error, written] =
-                co_await asio::async_write(*upstream.stream, asio::buffer(head), as_tuple(use_awaitable));
-            (void)written;
-            if (write_error) {
-                if (upstream.reused && !has_body) {
+            if (!has_body) {
+                upstream.stream->expires_after(config().member_timeout);
+                auto [write_error, written] =
+                    co_await asio::async_write(*upstream.stream, asio::buffer(head), as_tuple(use_awaitable));
+                (void)written;
+                if (write_error && upstream.reused) {
                     continue;
                 }
-                log_->warn("[l={} m={}] sending the request failed: {}", config().id, backend_host,
-                           write_error.message());
-                co_await send_error(502);
-                co_return false;
-            }
-
-            if (has_body) {
+                if (write_error) {
+                    log_->warn("[l={} m={}] sending the request failed: {}", config().id, backend_host,
+                               write_error.message());
+                    co_await send_error(502);
+                    co_return false;
+                }
+            } else {
                 if (boost::beast::iequals(request[http::field::expect], "100-continue") && request.version() == 11) {
                     beast::get_lowest_layer(stream_).expires_after(config().client_timeout);
                     static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -293,7 +293,7 @@ private:
                 std::uint64_t uploaded = 0;
                 auto relayed = co_await http1::relay_body(stream_, buffer_, parser, *upstream.stream, request_framing,
                                                           {config().client_timeout, config().member_timeout},
-                                                          relay_buffer_, uploaded);
+                                                          relay_buffer_, head, uploaded);
                 switch (relayed) {
                     case RelayStatus::Done: break;
                     case RelayStatus::Malformed: co_await send_error(400); co_return false;
@@ -377,29 +377,22 @@ private:
             }
         }
         std::string head = http1::build_client_response(response, framing, length, client_keeps);
-        beast::get_lowest_layer(stream_).expires_after(config().client_timeout);
-        auto [write_error, written] = co_await asio::async_write(stream_, asio::buffer(head), as_tuple(use_awaitable));
-        (void)written;
-        if (write_error) {
-            co_return ResponseOutcome::Close;
-        }
-
-        if (!bodiless && !parser->is_done()) {
+        if (bodiless) {
+            beast::get_lowest_layer(stream_).expires_after(config().client_timeout);
+            auto [write_error, written] = co_await asio::async_write(stream_, asio::buffer(head), as_tuple(use_awaitable));
+            (void)written;
+            if (write_error) {
+                co_return ResponseOutcome::Close;
+            }
+        } else {
             std::uint64_t downloaded = 0;
             auto relayed = co_await http1::relay_body(backend, upstream_buffer_, *parser, stream_, framing,
                                                       {config().member_timeout, config().client_timeout},
-                                                      relay_buffer_, downloaded);
+                                                      relay_buffer_, head, downloaded);
             if (relayed != RelayStatus::Done) {
                 if (relayed != RelayStatus::WriteFailed) {
                     log_->warn("[l={} m={}] response body from the backend ended early", config().id, backend_host);
                 }
-                co_return ResponseOutcome::Close;
-            }
-        } else if (framing == BodyFraming::Chunked) {
-            beast::get_lowest_layer(stream_).expires_after(config().client_timeout);
-            auto [ec, bytes] = co_await asio::async_write(stream_, asio::buffer("0\r\n\r\n", 5), as_tuple(use_awaitable));
-            (void)bytes;
-            if (ec) {
                 co_return ResponseOutcome::Close;
             }
         }

@@ -17,6 +17,7 @@
 #include <cstring>
 #include <chrono>
 #include <span>
+#include <string>
 
 namespace tollgate::proxy::http1 {
 
@@ -43,11 +44,13 @@ inline constexpr std::size_t kChunkTailroom = 2;
 
 // Streams the body that `parser` frames from `in` to `out` through `chunk`, a fixed buffer,
 // so memory stays bounded whatever the body size. `out_framing` is what the receiver was
-// told: Chunked re-encodes each piece, the others copy bytes as they are.
+// told: Chunked re-encodes each piece, the others copy bytes as they are. `pending` holds
+// bytes that must precede the body (a message head); they go out in the same write as the
+// first piece, which saves a TLS record and a system call per message.
 template <typename In, typename Parser, typename Out>
 boost::asio::awaitable<RelayStatus> relay_body(In& in, boost::beast::flat_buffer& in_buffer, Parser& parser, Out& out,
                                                BodyFraming out_framing, Deadlines deadlines, std::span<char> chunk,
-                                               std::uint64_t& bytes_relayed) {
+                                               std::string& pending, std::uint64_t& bytes_relayed) {
     namespace http = boost::beast::http;
     using boost::asio::as_tuple;
     using boost::asio::use_awaitable;
@@ -88,19 +91,29 @@ boost::asio::awaitable<RelayStatus> relay_body(In& in, boost::beast::flat_buffer
             begin = payload - size_length;
             length = piece + static_cast<std::size_t>(size_length) + 2;
         }
+        if (!pending.empty()) {
+            pending.append(begin, length);
+            begin = pending.data();
+            length = pending.size();
+        }
         boost::beast::get_lowest_layer(out).expires_after(deadlines.write);
         auto [write_error, written] =
             co_await boost::asio::async_write(out, boost::asio::buffer(begin, length), as_tuple(use_awaitable));
         (void)written;
+        pending.clear();
         if (write_error) {
             co_return RelayStatus::WriteFailed;
         }
     }
     if (out_framing == BodyFraming::Chunked) {
+        pending.append("0\r\n\r\n");
+    }
+    if (!pending.empty()) {
         boost::beast::get_lowest_layer(out).expires_after(deadlines.write);
         auto [write_error, written] =
-            co_await boost::asio::async_write(out, boost::asio::buffer("0\r\n\r\n", 5), as_tuple(use_awaitable));
+            co_await boost::asio::async_write(out, boost::asio::buffer(pending), as_tuple(use_awaitable));
         (void)written;
+        pending.clear();
         if (write_error) {
             co_return RelayStatus::WriteFailed;
         }
