@@ -3,9 +3,10 @@
 Every file a server reads or writes (configuration, PID file, logs, temporary files) is inside
 the run's temporary directory. The packaged services and their configuration stay untouched."""
 
+import datetime
+import grp
 import os
 import pwd
-import grp
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +22,9 @@ BACKEND_BODY = "bench backend\\n"
 PROXY_CPU = 0
 GENERATOR_CPU = 1
 
-# Both sides of the proxy keep connections open for the whole run, so no measurement pays for
-# a reconnect that one proxy makes and another does not (NGINX closes after 1000 requests by
-# default, HAProxy never does).
+# NGINX closes a connection after 1000 requests by default, and HAProxy and tollgate set no
+# such limit. Both NGINX instances get a high one, so no measurement pays for reconnects that
+# one proxy makes and another does not.
 KEEPALIVE_REQUESTS = 1_000_000
 
 
@@ -217,12 +218,19 @@ def _first_line(argv: list[str]) -> str:
     return output.splitlines()[0] if output else "unavailable"
 
 
-def software_versions(repo: Path, tollgate_binary: Path | None) -> dict[str, str]:
+def _tollgate_version(repo: Path, binary: Path) -> str:
+    """Describe the tollgate build. The binary records no commit, so this is the checkout's
+    HEAD at run time together with the binary's modification time."""
     commit = _first_line(["git", "-C", str(repo), "rev-parse", "--short=12", "HEAD"])
     modified = subprocess.run(["git", "-C", str(repo), "diff", "--quiet", "HEAD", "--", "src"]).returncode != 0
+    built = datetime.datetime.fromtimestamp(binary.stat().st_mtime, datetime.timezone.utc)
+    return (f"checkout at {commit}{' with uncommitted changes under src/' if modified else ''}, "
+            f"binary built {built:%Y-%m-%dT%H:%MZ}")
+
+
+def software_versions(repo: Path, tollgate_binary: Path | None) -> dict[str, str]:
     return {
-        "tollgate": commit + (" with uncommitted changes under src/" if modified else "")
-        if tollgate_binary else "not run",
+        "tollgate": _tollgate_version(repo, tollgate_binary) if tollgate_binary else "not run",
         "haproxy": _first_line([HAPROXY, "-v"]),
         "nginx": _first_line([NGINX, "-v"]),
         "openssl": _first_line(["openssl", "version"]),
