@@ -176,7 +176,7 @@ def start_server(name: str, argv: list[str], cpu: int, log_path: Path, port: int
     server = ServerProcess(name=name, popen=popen, log_path=log_path, port=port)
     try:
         server.wait_until_listening()
-    except ServerFailed:
+    except BaseException:
         server.stop()
         raise
     return server
