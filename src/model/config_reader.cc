@@ -96,6 +96,64 @@ std::optional<bool> parse_bool(const std::string& text) {
     return std::nullopt;
 }
 
+constexpr std::string_view kMergeKey = "<<";
+// Limits of merging per mapping. Aliases let a few lines merge the same mappings over and
+// over, so both the depth and the total count are bounded.
+constexpr int kMaxMergeDepth = 8;
+constexpr int kMaxMergedMappings = 64;
+
+bool has_key(const YAML::Node& mapping, const YAML::Node& key) {
+    for (const auto& entry : mapping) {
+        if (entry.first.IsScalar() && key.IsScalar() && entry.first.Scalar() == key.Scalar()) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// Returns a copy of `mapping` with its YAML merge keys (`<<: *defaults`) expanded, because
+// yaml-cpp 0.7 keeps them as ordinary keys. Keys written in the mapping win over merged
+// ones, and an earlier merged mapping wins over a later one. Returns nullopt, with nothing
+// copied, when the value of `<<` is not a mapping or a list of mappings, or a limit is hit.
+std::optional<YAML::Node> expand_merge_keys(const YAML::Node& mapping, int depth, int& merged_count) {
+    YAML::Node expanded(YAML::NodeType::Map);
+    std::vector<YAML::Node> merged;
+    for (const auto& entry : mapping) {
+        if (!(entry.first.IsScalar() && entry.first.Scalar() == kMergeKey)) {
+            expanded.force_insert(entry.first, entry.second);
+            continue;
+        }
+        const YAML::Node& value = entry.second;
+        if (value.IsMap()) {
+            merged.push_back(value);
+        } else if (value.IsSequence() && std::all_of(value.begin(), value.end(), [](const YAML::Node& item) {
+                       return item.IsMap();
+                   })) {
+            for (const YAML::Node& item : value) {
+                merged.push_back(item);
+            }
+        } else {
+            return std::nullopt;
+        }
+    }
+    merged_count += static_cast<int>(merged.size());
+    if (!merged.empty() && (depth >= kMaxMergeDepth || merged_count > kMaxMergedMappings)) {
+        return std::nullopt;
+    }
+    for (const auto& source : merged) {
+        auto flattened = expand_merge_keys(source, depth + 1, merged_count);
+        if (!flattened) {
+            return std::nullopt;
+        }
+        for (const auto& entry : *flattened) {
+            if (!has_key(expanded, entry.first)) {
+                expanded.force_insert(entry.first, entry.second);
+            }
+        }
+    }
+    return expanded;
+}
+
 }  // namespace
 
 std::string render_node(const YAML::Node& node, std::size_t max_chars) {
@@ -229,7 +287,24 @@ std::string format_endpoint(std::string_view address, std::uint16_t port) {
 
 FieldReader::FieldReader(const YAML::Node& mapping, std::string resource, std::vector<ConfigError>& errors,
                          std::string field_prefix)
-    : mapping_(mapping), resource_(std::move(resource)), errors_(errors), field_prefix_(std::move(field_prefix)) {}
+    : mapping_(mapping), resource_(std::move(resource)), errors_(errors), field_prefix_(std::move(field_prefix)) {
+    if (!has_key(mapping, YAML::Node(std::string(kMergeKey)))) {
+        return;
+    }
+    int merged_count = 0;
+    if (auto expanded = expand_merge_keys(mapping, 0, merged_count)) {
+        // reset() rebinds the handle. Assignment would overwrite the shared node, and with
+        // it every alias of the mapping elsewhere in the document.
+        mapping_.reset(*expanded);
+    } else {
+        // The merge key stays in mapping_. Marking it known keeps finish() from reporting it again.
+        get(kMergeKey);
+        error(kMergeKey, "invalid merge key", std::nullopt,
+              "merge a mapping or a list of mappings, such as <<: *defaults, at most " +
+                  std::to_string(kMaxMergeDepth) + " levels deep and " + std::to_string(kMaxMergedMappings) +
+                  " mappings in all");
+    }
+}
 
 std::optional<YAML::Node> FieldReader::get(std::string_view key) {
     if (std::find(known_.begin(), known_.end(), key) == known_.end()) {

@@ -69,9 +69,9 @@ FileContent read_file(const std::filesystem::path& path, std::size_t max_bytes);
 std::string format_endpoint(std::string_view address, std::uint16_t port);
 
 // Reads the fields of one mapping. Every key asked for, read or ignored becomes a known
-// field; finish() reports the others as unknown, with the closest known field as a hint.
+// field, and finish() reports the others as unknown, with the closest known field as a hint.
 // A null value counts as absent, so `default_pool_id: null` clears the reference as the API
-// does.
+// does. YAML merge keys (`<<: *defaults`) are expanded first.
 class FieldReader {
 public:
     // `mapping` must be a YAML map. `field_prefix` is put before every field name, such as

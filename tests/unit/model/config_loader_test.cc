@@ -316,6 +316,58 @@ extra: 1
             "extra: unknown field: remove it or check its spelling"));
 }
 
+TEST_F(ConfigLoader, MergeKeysExpanded) {
+    LoadResult result = load(kLoadbalancers + R"(listeners:
+  - &plain {id: a, loadbalancer_id: lb1, protocol: HTTP, protocol_port: 80, client_timeout: 10}
+  - {<<: *plain, id: b, protocol_port: 81}
+  - <<: [{id: ignored, keepalive_timeout: 5}, *plain]
+    id: c
+    protocol_port: 82
+)");
+
+    ASSERT_THAT(error_lines(result), IsEmpty());
+    const auto& listeners = result.config.listeners;
+    ASSERT_EQ(listeners.size(), 3u);
+    EXPECT_EQ(listeners[1].id, "b");
+    EXPECT_EQ(listeners[1].protocol_port, 81);
+    EXPECT_EQ(listeners[1].client_timeout, std::chrono::seconds(10));
+    EXPECT_EQ(listeners[2].id, "c");
+    EXPECT_EQ(listeners[2].protocol_port, 82);
+    EXPECT_EQ(listeners[2].keepalive_timeout, std::chrono::seconds(5));
+    EXPECT_EQ(listeners[2].client_timeout, std::chrono::seconds(10));
+}
+
+TEST_F(ConfigLoader, MergedUnknownFieldReported) {
+    LoadResult result = load(kLoadbalancers + R"(listeners:
+  - {<<: {protocl: HTTP}, id: a, loadbalancer_id: lb1, protocol: HTTP, protocol_port: 80}
+)");
+
+    EXPECT_THAT(error_lines(result), ElementsAre("listeners[a].protocl: unknown field: did you mean \"protocol\"?"));
+}
+
+TEST_F(ConfigLoader, InvalidMergeKeyRejected) {
+    LoadResult result = load("loadbalancers:\n  - {<<: 5, id: lb1}\n");
+
+    EXPECT_THAT(error_lines(result), ElementsAre("loadbalancers[0].<<: invalid merge key: merge a mapping or a list "
+                                                 "of mappings, such as <<: *defaults, at most 8 levels deep and 64 "
+                                                 "mappings in all"));
+}
+
+TEST_F(ConfigLoader, RepeatedMergeStopsAtLimit) {
+    // Each level merges the previous one twice, so level n merges 2 + 4 + ... + 2^n mappings:
+    // 62 for level 5, 126 for level 6. Without the limit, the work would double per level.
+    std::string document = "loadbalancers:\n  - &m0 {id: lb1}\n";
+    for (int level = 1; level <= 7; ++level) {
+        document += "  - &m" + std::to_string(level) + " {<<: [*m" + std::to_string(level - 1) + ", *m" +
+                    std::to_string(level - 1) + "], id: lb" + std::to_string(level + 1) + "}\n";
+    }
+    LoadResult result = load(document);
+
+    std::string problem = ".<<: invalid merge key: merge a mapping or a list of mappings, such as <<: *defaults, at "
+                          "most 8 levels deep and 64 mappings in all";
+    EXPECT_THAT(error_lines(result), ElementsAre("loadbalancers[6]" + problem, "loadbalancers[7]" + problem));
+}
+
 TEST_F(ConfigLoader, YesIsNotBoolean) {
     LoadResult result = load_listener(kHttpListenerFields + ", enable_member_retry: yes");
 
