@@ -3,7 +3,7 @@
   502  every member refuses connections
   503  no member can take the request: an empty pool, all weights 0, no default pool
   504  the member does not answer within member_timeout
-  408  the client stops sending its request head for longer than client_timeout
+  408  the client stops sending its request head or body for longer than client_timeout
 A connect failure before anything was sent is retried on another member, so one dead
 member among live ones costs no request. Error bodies are short text.
 """
@@ -123,6 +123,20 @@ def test_error_408_client_timeout(tollgate, start_backend):
     assert (response.header("Connection") or "").lower() == "close"
     assert rest == b""
     assert backend.requests() == []
+
+
+def test_error_408_body_stalls(tollgate, start_backend):
+    backend = start_backend("app-1")
+    port = start(tollgate, f"[{member(backend.port)}]")
+
+    with RawClient(port, tls=False) as client:
+        client.send(b"POST /upload HTTP/1.1\r\nHost: e2e.test\r\nContent-Length: 10\r\n\r\nabc")
+        response = client.read_response()
+        rest = client.read_until_close()
+
+    assert response.status == 408
+    assert len(response.body) < MAX_ERROR_BODY
+    assert rest == b""
 
 
 @pytest.mark.parametrize("status", [404, 500, 503])

@@ -186,5 +186,5 @@ pools:
 
     assert code == 2, output
     # The line may carry the log prefix ("<time> error [config] ") before the message.
-    expected = re.compile(r'^(.*\] )?config error: listeners\[web\]\.protocol_port: invalid value "0": use 1-65535$')
+    expected = re.compile(r'^(.*\] )?config error: listeners\[web\]\.protocol_port: invalid value "0": use a whole number from 1 to 65535$')
     assert [line for line in output.splitlines() if expected.match(line)], output
