@@ -258,7 +258,7 @@ private:
         const bool has_body = request_framing != BodyFraming::None;
         load_peer_certificate();
 
-        // A reused connection may have been closed by the backend in the meantime; a request
+        // A reused connection may have been closed by the backend in the meantime. A request
         // without a body is then sent once more on a new connection.
         for (int attempt = 0; attempt < 2; ++attempt) {
             Upstream upstream = co_await connect_upstream(*pool, candidates_, attempt == 0);
@@ -350,7 +350,7 @@ private:
             }
             int status = parser->get().result_int();
             if (status >= 100 && status < 200 && status != 101) {
-                continue;  // interim responses are not forwarded; Expect is answered by the proxy
+                continue;  // Interim responses are dropped because the proxy sends 100 Continue itself.
             }
             if (status == 101) {
                 log_->warn("[l={} m={}] backend switched protocols, which is not supported", config().id, backend_host);
@@ -474,8 +474,8 @@ asio::awaitable<void> serve_connection(Worker& worker, tcp::socket socket, std::
     stream.next_layer().expires_after(listener->config.client_timeout);
     auto [handshake_error] = co_await stream.async_handshake(asio::ssl::stream_base::server, as_tuple(use_awaitable));
     if (handshake_error) {
-        // Asio takes the OpenSSL error off the queue into the error_code; put it back so that
-        // the classifier sees it.
+        // Asio moves the OpenSSL error from the queue into the error_code. It is pushed back
+        // so that classify_handshake_failure can read it.
         if (handshake_error.category() == asio::error::get_ssl_category()) {
             const auto packed = static_cast<unsigned long>(handshake_error.value());
             ERR_raise(ERR_GET_LIB(packed), ERR_GET_REASON(packed));
