@@ -24,7 +24,8 @@ struct PoolListenerLink {
 };
 
 struct LoadContext {
-    LoadContext(LoadResult& result, std::filesystem::path base_dir) : result(result), base_dir(std::move(base_dir)) {}
+    LoadContext(LoadResult& result, std::filesystem::path base_dir)
+        : result(result), base_dir(std::move(base_dir)) {}
 
     LoadResult& result;
     std::filesystem::path base_dir;  // where relative file paths start
@@ -43,7 +44,8 @@ struct LoadContext {
 // Reads the `id` of one list entry and relabels `reader` as `<collection>[<id>]`. Returns the
 // id when it is valid and no earlier entry of the list has it. A duplicate keeps the label
 // with its index, which distinguishes the two entries.
-std::optional<std::string> read_id(FieldReader& reader, std::string_view collection, std::set<std::string>& ids);
+std::optional<std::string> read_id(FieldReader& reader, std::string_view collection,
+                                   std::set<std::string>& ids);
 
 // Reports `value` of `key` as an unknown reference to `kind` ("pool"), suggesting the closest
 // id of `collection` ("pools").
@@ -62,7 +64,8 @@ void read_collection(const YAML::Node& list, std::string_view collection, LoadCo
     for (const auto& node : list) {
         std::string label = std::string(collection) + "[" + std::to_string(index++) + "]";
         if (!node.IsMap()) {
-            context.errors().push_back({label, "", "invalid value", render_node(node), "use a mapping of fields"});
+            context.errors().push_back(
+                {label, "", "invalid value", render_node(node), "use a mapping of fields"});
             continue;
         }
         FieldReader reader(node, label, context.errors());

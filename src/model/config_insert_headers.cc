@@ -27,7 +27,7 @@ constexpr std::array<std::string_view, 3> kLaterAliasKeys{
 // Names that an alias must not take, because the proxy frames the request with them or sets
 // them itself. An inserted copy would let the backend read a second, conflicting value.
 constexpr std::array<std::string_view, 11> kReservedNames{
-    "Host", "Content-Length", "Transfer-Encoding", "Connection", "Keep-Alive", "Proxy-Connection",
+    "Host", "Content-Length", "Transfer-Encoding", "Connection", "Keep-Alive",     "Proxy-Connection",
     "TE",   "Trailer",        "Upgrade",           "Expect",     "X-Forwarded-For"};
 
 constexpr std::string_view kAliasFix = "use 1 to 40 characters of A-Z, a-z, 0-9, _ and -";
@@ -43,17 +43,20 @@ bool is_valid_alias(std::string_view alias) {
 
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
            });
 }
 
 void report_https_only(FieldReader& reader, std::string_view key, std::string value) {
-    reader.error(key, "HTTPS-only header on an HTTP listener", std::move(value), "remove it or set protocol to HTTPS");
+    reader.error(key, "HTTPS-only header on an HTTP listener", std::move(value),
+                 "remove it or set protocol to HTTPS");
 }
 
 // Reads the enable and alias keys of every header into `headers`. Returns the alias keys
 // that renamed a header, by header.
-std::array<std::string_view, kInsertedHeaderCount> read_header_settings(FieldReader& reader, InsertHeaders& headers,
+std::array<std::string_view, kInsertedHeaderCount> read_header_settings(FieldReader& reader,
+                                                                        InsertHeaders& headers,
                                                                         bool http_listener) {
     std::array<std::string_view, kInsertedHeaderCount> alias_keys{};
     for (const auto& spec : inserted_header_specs()) {
@@ -93,8 +96,9 @@ void check_alias_names(FieldReader& reader, const InsertHeaders& headers,
             continue;
         }
         const std::string& name = headers.headers[i].name;
-        auto reserved = std::find_if(kReservedNames.begin(), kReservedNames.end(),
-                                     [&](std::string_view candidate) { return equals_ignoring_case(candidate, name); });
+        auto reserved =
+            std::find_if(kReservedNames.begin(), kReservedNames.end(),
+                         [&](std::string_view candidate) { return equals_ignoring_case(candidate, name); });
         if (reserved != kReservedNames.end()) {
             reader.error(alias_keys[i], "reserved header name", name,
                          "choose a name that the proxy does not set or interpret itself");
@@ -158,7 +162,8 @@ void read_later_headers(FieldReader& reader) {
 }  // namespace
 
 void read_insert_headers(FieldReader& listener_reader, Listener& listener, std::optional<Protocol> protocol) {
-    auto mapping = listener_reader.mapping("insert_headers", "use a mapping from insert_headers keys to values");
+    auto mapping =
+        listener_reader.mapping("insert_headers", "use a mapping from insert_headers keys to values");
     if (!mapping) {
         return;
     }

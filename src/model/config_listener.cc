@@ -23,10 +23,9 @@ constexpr std::array<std::pair<std::string_view, ClientAuth>, 3> kClientAuthMode
 constexpr std::array<std::string_view, 5> kLaterProtocols{"TCP", "UDP", "TLS", "QUIC", "IP"};
 
 // Fields that only mean something when the listener terminates TLS.
-constexpr std::array<std::string_view, 5> kTlsFields{"default_tls_container_ref", "client_ca_tls_container_ref",
-                                                    "client_authentication", "client_verify_depth",
-                                                    "tls_ciphers_policy"};
-
+constexpr std::array<std::string_view, 5> kTlsFields{"default_tls_container_ref",
+                                                     "client_ca_tls_container_ref", "client_authentication",
+                                                     "client_verify_depth", "tls_ciphers_policy"};
 
 std::optional<Protocol> read_protocol(FieldReader& reader) {
     if (!reader.require("protocol", "add HTTP or HTTPS")) {
@@ -68,8 +67,8 @@ void read_loadbalancer_ref(FieldReader& reader, Listener& listener, LoadContext&
 }
 
 // Reads a reference to a certificate of type `expected`. Returns the id when it names one.
-std::optional<std::string> read_certificate_ref(FieldReader& reader, std::string_view key, CertificateType expected,
-                                                LoadContext& context) {
+std::optional<std::string> read_certificate_ref(FieldReader& reader, std::string_view key,
+                                                CertificateType expected, LoadContext& context) {
     std::string_view type = expected == CertificateType::Server ? "server" : "client";
     auto value = reader.scalar(key, "use the id of a " + std::string(type) + " certificate");
     if (!value) {
@@ -82,9 +81,10 @@ std::optional<std::string> read_certificate_ref(FieldReader& reader, std::string
         return std::nullopt;
     }
     if (found->second && *found->second != expected) {
-        std::string fix = expected == CertificateType::Server
-                              ? "use a certificate of type server, which has a private key"
-                              : "use a certificate of type client, which holds the CA certificates that verify clients";
+        std::string fix =
+            expected == CertificateType::Server
+                ? "use a certificate of type server, which has a private key"
+                : "use a certificate of type client, which holds the CA certificates that verify clients";
         reader.error(key, "not a " + std::string(type) + " certificate", *value, fix);
         return std::nullopt;
     }
@@ -103,8 +103,10 @@ void read_client_authentication(FieldReader& reader, Listener& listener, LoadCon
                      "set client_ca_tls_container_ref to a client certificate or use none");
     } else if (mode) {
         if (*mode == ClientAuth::None && has_ca) {
-            context.warn({reader.resource(), "client_authentication", "leaves client_ca_tls_container_ref unused",
-                          "none", "use optional or mandatory to verify clients, or remove client_ca_tls_container_ref"});
+            context.warn(
+                {reader.resource(), "client_authentication", "leaves client_ca_tls_container_ref unused",
+                 "none",
+                 "use optional or mandatory to verify clients, or remove client_ca_tls_container_ref"});
         }
         listener.client_authentication = *mode;
     }
@@ -136,7 +138,8 @@ void read_tls_settings(FieldReader& reader, Listener& listener, std::optional<Pr
     if (protocol == Protocol::Http) {
         for (std::string_view key : kTlsFields) {
             auto node = reader.get(key);
-            bool harmless = key == "client_authentication" && node && node->IsScalar() && node->Scalar() == "none";
+            bool harmless =
+                key == "client_authentication" && node && node->IsScalar() && node->Scalar() == "none";
             if (node && !harmless) {
                 reader.error(key, "not allowed on an HTTP listener", render_node(*node),
                              "remove it or set protocol to HTTPS");
@@ -148,7 +151,8 @@ void read_tls_settings(FieldReader& reader, Listener& listener, std::optional<Pr
     if (protocol == Protocol::Https) {
         reader.require("default_tls_container_ref", "add the id of a certificate of type server");
     }
-    auto certificate = read_certificate_ref(reader, "default_tls_container_ref", CertificateType::Server, context);
+    auto certificate =
+        read_certificate_ref(reader, "default_tls_container_ref", CertificateType::Server, context);
     listener.default_tls_container_ref = certificate.value_or("");
     auto ca = read_certificate_ref(reader, "client_ca_tls_container_ref", CertificateType::Client, context);
     listener.client_ca_tls_container_ref = ca.value_or("");
@@ -171,8 +175,8 @@ void read_default_pool(FieldReader& reader, Listener& listener, LoadContext& con
     if (!pool_loadbalancer.empty() && !listener.loadbalancer_id.empty() &&
         pool_loadbalancer != listener.loadbalancer_id) {
         reader.error("default_pool_id", "pool on another load balancer", *pool_id,
-                     "use a pool of load balancer " + listener.loadbalancer_id + " or change loadbalancer_id of pools[" +
-                         *pool_id + "]");
+                     "use a pool of load balancer " + listener.loadbalancer_id +
+                         " or change loadbalancer_id of pools[" + *pool_id + "]");
         return;
     }
     listener.default_pool_id = *pool_id;
@@ -196,8 +200,8 @@ void read_timeouts(FieldReader& reader, Listener& listener) {
 // Accepts fields of the ELB API at the value that turns their feature off, and reports any
 // other value as not supported yet.
 void read_unsupported_listener_features(FieldReader& reader) {
-    for (std::string_view key : {"http2_enable", "proxy_protocol_enable", "gzip_enable", "ssl_early_data_enable",
-                                 "enhance_l7policy_enable"}) {
+    for (std::string_view key : {"http2_enable", "proxy_protocol_enable", "gzip_enable",
+                                 "ssl_early_data_enable", "enhance_l7policy_enable"}) {
         if (reader.boolean(key) == true) {
             reader.error(key, "not supported yet", "true", "remove it or set it to false");
         }
@@ -211,8 +215,9 @@ void read_unsupported_listener_features(FieldReader& reader) {
 
     auto sni = reader.sequence("sni_container_refs", "use a list of certificate ids");
     if (sni && sni->size() > 0) {
-        reader.error("sni_container_refs", "not supported yet", render_node(*sni),
-                     "remove it or use an empty list, because a listener serves only default_tls_container_ref");
+        reader.error(
+            "sni_container_refs", "not supported yet", render_node(*sni),
+            "remove it or use an empty list, because a listener serves only default_tls_container_ref");
     }
     if (auto policy = reader.get("security_policy_id")) {
         reader.error("security_policy_id", "not supported yet", render_node(*policy),
@@ -234,7 +239,8 @@ void read_listener(FieldReader& reader, Listener& listener, LoadContext& context
     auto protocol = read_protocol(reader);
     listener.protocol = protocol.value_or(Protocol::Http);
     if (reader.require("protocol_port", "add a whole number from 1 to 65535")) {
-        listener.protocol_port = static_cast<std::uint16_t>(reader.integer("protocol_port", 1, 65535).value_or(0));
+        listener.protocol_port =
+            static_cast<std::uint16_t>(reader.integer("protocol_port", 1, 65535).value_or(0));
     }
 
     read_tls_settings(reader, listener, protocol, context);
@@ -261,8 +267,9 @@ bool addresses_overlap(const IpAddress& a, const IpAddress& b) {
 }  // namespace
 
 void read_listeners(const YAML::Node& list, LoadContext& context) {
-    read_collection(list, "listeners", context, context.result.config.listeners,
-                    [&context](FieldReader& reader, Listener& listener) { read_listener(reader, listener, context); });
+    read_collection(
+        list, "listeners", context, context.result.config.listeners,
+        [&context](FieldReader& reader, Listener& listener) { read_listener(reader, listener, context); });
 }
 
 void check_port_clashes(LoadContext& context) {
@@ -284,9 +291,10 @@ void check_port_clashes(LoadContext& context) {
             std::string resource = "listeners[" + listener.id + "]";
             std::string other_resource = "listeners[" + other.id + "]";
             if (other_loadbalancer == loadbalancer) {
-                context.errors().push_back({resource, "protocol_port",
-                                            "port already used by " + other_resource + " of the same load balancer",
-                                            std::to_string(listener.protocol_port), "use another protocol_port"});
+                context.errors().push_back(
+                    {resource, "protocol_port",
+                     "port already used by " + other_resource + " of the same load balancer",
+                     std::to_string(listener.protocol_port), "use another protocol_port"});
                 break;
             }
             auto other_address = parse_ip_address(other_loadbalancer->vip_address);

@@ -60,12 +60,32 @@ void read_loadbalancer(FieldReader& reader, LoadBalancer& loadbalancer) {
 
     // Cloud networking, capacity and billing fields of the ELB API. They describe where a
     // cloud places the load balancer and have no meaning for a process on one machine.
-    reader.ignore({"vip_subnet_cidr_id", "ipv6_vip_virsubnet_id", "ipv6_vip_address", "vpc_id",
-                   "availability_zone_list", "provider", "guaranteed", "admin_state_up", "tags", "l4_flavor_id",
-                   "l7_flavor_id", "publicip_ids", "publicip", "elb_virsubnet_ids", "ipv6_bandwidth",
-                   "billing_info", "prepaid_options", "autoscaling", "charge_mode", "waf_failure_action",
-                   "enterprise_project_id", "project_id", "deletion_protection_enable", "protection_status",
-                   "protection_reason", "ip_target_enable"});
+    reader.ignore({"vip_subnet_cidr_id",
+                   "ipv6_vip_virsubnet_id",
+                   "ipv6_vip_address",
+                   "vpc_id",
+                   "availability_zone_list",
+                   "provider",
+                   "guaranteed",
+                   "admin_state_up",
+                   "tags",
+                   "l4_flavor_id",
+                   "l7_flavor_id",
+                   "publicip_ids",
+                   "publicip",
+                   "elb_virsubnet_ids",
+                   "ipv6_bandwidth",
+                   "billing_info",
+                   "prepaid_options",
+                   "autoscaling",
+                   "charge_mode",
+                   "waf_failure_action",
+                   "enterprise_project_id",
+                   "project_id",
+                   "deletion_protection_enable",
+                   "protection_status",
+                   "protection_reason",
+                   "ip_target_enable"});
 }
 
 void read_document(const YAML::Node& root, LoadContext& context) {
@@ -73,8 +93,9 @@ void read_document(const YAML::Node& root, LoadContext& context) {
         return;
     }
     if (!root.IsMap()) {
-        context.errors().push_back({"", "", "invalid document", render_node(root),
-                                    "use a mapping with the keys certificates, loadbalancers, listeners and pools"});
+        context.errors().push_back(
+            {"", "", "invalid document", render_node(root),
+             "use a mapping with the keys certificates, loadbalancers, listeners and pools"});
         return;
     }
 
@@ -95,7 +116,8 @@ void read_document(const YAML::Node& root, LoadContext& context) {
     }
     if (top.has("healthmonitors")) {
         context.warn({"", "healthmonitors", "ignored", std::nullopt,
-                      "active health checks are not implemented yet, so every member receives requests"});
+                      "active health checks are not implemented yet, so a member that is down still receives "
+                      "requests"});
     }
     top.finish();
 
@@ -125,7 +147,8 @@ std::string ConfigError::to_string() const {
     return out;
 }
 
-std::optional<std::string> read_id(FieldReader& reader, std::string_view collection, std::set<std::string>& ids) {
+std::optional<std::string> read_id(FieldReader& reader, std::string_view collection,
+                                   std::set<std::string>& ids) {
     if (!reader.require("id", "add a unique, non-empty string")) {
         return std::nullopt;
     }
@@ -138,7 +161,8 @@ std::optional<std::string> read_id(FieldReader& reader, std::string_view collect
         return std::nullopt;
     }
     if (!ids.insert(*id).second) {
-        reader.error("id", "duplicate id", *id, "use an id that no other entry of " + std::string(collection) + " has");
+        reader.error("id", "duplicate id", *id,
+                     "use an id that no other entry of " + std::string(collection) + " has");
         return std::nullopt;
     }
     reader.set_resource(std::string(collection) + "[" + *id + "]");
@@ -153,8 +177,9 @@ void report_unknown_reference(FieldReader& reader, std::string_view key, const s
 }
 
 void read_loadbalancers(const YAML::Node& list, LoadContext& context) {
-    read_collection(list, "loadbalancers", context, context.result.config.loadbalancers,
-                    [](FieldReader& reader, LoadBalancer& loadbalancer) { read_loadbalancer(reader, loadbalancer); });
+    read_collection(
+        list, "loadbalancers", context, context.result.config.loadbalancers,
+        [](FieldReader& reader, LoadBalancer& loadbalancer) { read_loadbalancer(reader, loadbalancer); });
 }
 
 LoadResult load_config_text(const std::string& text, const std::filesystem::path& base_dir) {
@@ -180,7 +205,8 @@ LoadResult load_config_text(const std::string& text, const std::filesystem::path
         read_document(documents.front(), context);
     }
     if (result.ok() && result.config.listeners.empty()) {
-        context.warn({"", "listeners", "no listeners defined", std::nullopt, "tollgate will accept no connections"});
+        context.warn(
+            {"", "listeners", "no listeners defined", std::nullopt, "tollgate will accept no connections"});
     }
     return result;
 }

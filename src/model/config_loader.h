@@ -26,9 +26,9 @@ struct ConfigError {
 };
 
 struct LoadResult {
-    Config config;                       // meaningful only when errors is empty
-    std::vector<ConfigError> errors;     // every problem found, not only the first
-    std::vector<std::string> warnings;   // formatted like ConfigError::to_string()
+    Config config;                      // meaningful only when errors is empty
+    std::vector<ConfigError> errors;    // every problem found, not only the first
+    std::vector<std::string> warnings;  // formatted like ConfigError::to_string()
 
     bool ok() const { return errors.empty(); }
 };

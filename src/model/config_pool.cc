@@ -19,19 +19,20 @@ constexpr std::array<std::pair<std::string_view, LbAlgorithm>, 3> kAlgorithms{{
 // Values of the ELB API that tollgate does not implement yet.
 constexpr std::array<std::string_view, 4> kLaterAlgorithms{"QUIC_CID", "2_TUPLE_HASH", "3_TUPLE_HASH",
                                                            "5_TUPLE_HASH"};
-constexpr std::array<std::string_view, 7> kLaterPoolProtocols{"HTTPS", "TCP", "UDP", "IP", "TLS", "GRPC", "QUIC"};
+constexpr std::array<std::string_view, 7> kLaterPoolProtocols{"HTTPS", "TCP",  "UDP", "IP",
+                                                              "TLS",   "GRPC", "QUIC"};
 
 // Accepts the pool and member fields of the ELB API that only describe cloud networking.
 void ignore_cloud_fields(FieldReader& reader) {
-    reader.ignore({"subnet_cidr_id", "availability_zone", "admin_state_up", "project_id", "instance_id", "vpc_id",
-                   "type", "ip_version", "enterprise_project_id", "protection_status", "protection_reason"});
+    reader.ignore({"subnet_cidr_id", "availability_zone", "admin_state_up", "project_id", "instance_id",
+                   "vpc_id", "type", "ip_version", "enterprise_project_id", "protection_status",
+                   "protection_reason"});
 }
 
 template <std::size_t N>
 bool contains(const std::array<std::string_view, N>& values, std::string_view value) {
     return std::find(values.begin(), values.end(), value) != values.end();
 }
-
 
 void read_algorithm(FieldReader& reader, Pool& pool) {
     std::string fix = "use ROUND_ROBIN, LEAST_CONNECTIONS or SOURCE_IP";
@@ -101,7 +102,8 @@ void read_member(FieldReader& reader, Member& member) {
         }
     }
     if (reader.require("protocol_port", "add a whole number from 1 to 65535")) {
-        member.protocol_port = static_cast<std::uint16_t>(reader.integer("protocol_port", 1, 65535).value_or(0));
+        member.protocol_port =
+            static_cast<std::uint16_t>(reader.integer("protocol_port", 1, 65535).value_or(0));
     }
     member.weight = static_cast<int>(reader.integer("weight", 0, 100).value_or(1));
     member.name = reader.text("name").value_or("");
@@ -117,8 +119,8 @@ void read_members(const YAML::Node& list, FieldReader& pool_reader, Pool& pool) 
     for (const auto& node : list) {
         std::string label = pool_reader.resource() + ".members[" + std::to_string(index++) + "]";
         if (!node.IsMap()) {
-            pool_reader.errors().push_back(
-                {label, "", "invalid value", render_node(node), "use a mapping with address and protocol_port"});
+            pool_reader.errors().push_back({label, "", "invalid value", render_node(node),
+                                            "use a mapping with address and protocol_port"});
             continue;
         }
         FieldReader reader(node, label, pool_reader.errors());
@@ -136,8 +138,9 @@ void read_members(const YAML::Node& list, FieldReader& pool_reader, Pool& pool) 
         }
         std::pair endpoint{*address, member.protocol_port};
         if (std::find(endpoints.begin(), endpoints.end(), endpoint) != endpoints.end()) {
-            reader.error("address", "duplicate member", format_endpoint(member.address, member.protocol_port),
-                         "use another address or protocol_port, because each backend can be a member only once");
+            reader.error(
+                "address", "duplicate member", format_endpoint(member.address, member.protocol_port),
+                "use another address or protocol_port, because each backend can be a member only once");
             continue;
         }
         endpoints.push_back(endpoint);
@@ -199,8 +202,9 @@ void link_pools_to_listeners(LoadContext& context) {
     std::map<std::string, std::string> linked_by;  // listener id -> resource of the pool that linked it
     for (const auto& link : context.pool_links) {
         FieldReader reader(YAML::Node(YAML::NodeType::Map), link.pool_resource, context.errors());
-        auto listener = std::find_if(listeners.begin(), listeners.end(),
-                                     [&](const Listener& candidate) { return candidate.id == link.listener_id; });
+        auto listener = std::find_if(listeners.begin(), listeners.end(), [&](const Listener& candidate) {
+            return candidate.id == link.listener_id;
+        });
         if (listener == listeners.end()) {
             report_unknown_reference(reader, "listener_id", link.listener_id, "listener", "listeners",
                                      ids_of(listeners));
@@ -210,8 +214,8 @@ void link_pools_to_listeners(LoadContext& context) {
             std::string fix = linked_by.contains(listener->id)
                                   ? "keep listener_id in only one of " + linked_by[listener->id] + " and " +
                                         link.pool_resource
-                                  : "remove listener_id here or default_pool_id of listeners[" + listener->id +
-                                        "], which names pool " + listener->default_pool_id;
+                                  : "remove listener_id here or default_pool_id of listeners[" +
+                                        listener->id + "], which names pool " + listener->default_pool_id;
             reader.error("listener_id", "listener already has another default pool", link.listener_id, fix);
             continue;
         }

@@ -126,9 +126,8 @@ std::optional<YAML::Node> expand_merge_keys(const YAML::Node& mapping, int depth
         const YAML::Node& value = entry.second;
         if (value.IsMap()) {
             merged.push_back(value);
-        } else if (value.IsSequence() && std::all_of(value.begin(), value.end(), [](const YAML::Node& item) {
-                       return item.IsMap();
-                   })) {
+        } else if (value.IsSequence() && std::all_of(value.begin(), value.end(),
+                                                     [](const YAML::Node& item) { return item.IsMap(); })) {
             for (const YAML::Node& item : value) {
                 merged.push_back(item);
             }
@@ -189,7 +188,8 @@ std::string closest_match(std::string_view word, std::span<const std::string_vie
     return best;
 }
 
-std::string suggest(std::string_view word, std::span<const std::string_view> candidates, std::string otherwise) {
+std::string suggest(std::string_view word, std::span<const std::string_view> candidates,
+                    std::string otherwise) {
     std::string match = closest_match(word, candidates);
     if (match.empty()) {
         return otherwise;
@@ -287,7 +287,10 @@ std::string format_endpoint(std::string_view address, std::uint16_t port) {
 
 FieldReader::FieldReader(const YAML::Node& mapping, std::string resource, std::vector<ConfigError>& errors,
                          std::string field_prefix)
-    : mapping_(mapping), resource_(std::move(resource)), errors_(errors), field_prefix_(std::move(field_prefix)) {
+    : mapping_(mapping),
+      resource_(std::move(resource)),
+      errors_(errors),
+      field_prefix_(std::move(field_prefix)) {
     if (!has_key(mapping, YAML::Node(std::string(kMergeKey)))) {
         return;
     }
@@ -421,7 +424,8 @@ void FieldReader::finish() {
 
 void FieldReader::error(std::string_view key, std::string problem, std::optional<std::string> value,
                         std::string fix) {
-    errors_.push_back(ConfigError{resource_, field_name(key), std::move(problem), std::move(value), std::move(fix)});
+    errors_.push_back(
+        ConfigError{resource_, field_name(key), std::move(problem), std::move(value), std::move(fix)});
 }
 
 }  // namespace tollgate::model

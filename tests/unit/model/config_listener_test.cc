@@ -50,14 +50,15 @@ TEST_F(ConfigListener, ClientAuthenticationOptionalKept) {
 TEST_F(ConfigListener, ClientAuthenticationWithoutCaRejected) {
     LoadResult result = load_listener(kHttpsListenerFields + ", client_authentication: mandatory");
 
-    EXPECT_THAT(error_lines(result),
-                ElementsAre("listeners[web].client_authentication: invalid without client_ca_tls_container_ref "
-                            "\"mandatory\": set client_ca_tls_container_ref to a client certificate or use none"));
+    EXPECT_THAT(
+        error_lines(result),
+        ElementsAre("listeners[web].client_authentication: invalid without client_ca_tls_container_ref "
+                    "\"mandatory\": set client_ca_tls_container_ref to a client certificate or use none"));
 }
 
 TEST_F(ConfigListener, NoClientAuthenticationWithCaWarns) {
-    LoadResult result =
-        load_listener(kHttpsListenerFields + ", client_ca_tls_container_ref: ca, client_authentication: none");
+    LoadResult result = load_listener(kHttpsListenerFields +
+                                      ", client_ca_tls_container_ref: ca, client_authentication: none");
 
     ASSERT_THAT(error_lines(result), IsEmpty());
     EXPECT_EQ(result.config.listeners.at(0).client_authentication, ClientAuth::None);
@@ -68,23 +69,27 @@ TEST_F(ConfigListener, NoClientAuthenticationWithCaWarns) {
 }
 
 TEST_F(ConfigListener, InvalidClientAuthenticationRejected) {
-    LoadResult result =
-        load_listener(kHttpsListenerFields + ", client_ca_tls_container_ref: ca, client_authentication: required");
+    LoadResult result = load_listener(kHttpsListenerFields +
+                                      ", client_ca_tls_container_ref: ca, client_authentication: required");
 
-    EXPECT_THAT(error_lines(result), ElementsAre("listeners[web].client_authentication: invalid value \"required\": "
-                                                 "use none, optional or mandatory"));
+    EXPECT_THAT(error_lines(result),
+                ElementsAre("listeners[web].client_authentication: invalid value \"required\": "
+                            "use none, optional or mandatory"));
 }
 
 TEST_F(ConfigListener, ClientVerifyDepthRange) {
-    LoadResult result = load_listener(kHttpsListenerFields + ", client_ca_tls_container_ref: ca, client_verify_depth: 11");
+    LoadResult result =
+        load_listener(kHttpsListenerFields + ", client_ca_tls_container_ref: ca, client_verify_depth: 11");
 
-    EXPECT_THAT(error_lines(result), ElementsAre("listeners[web].client_verify_depth: invalid value \"11\": use a "
-                                                 "whole number from 1 to 10"));
+    EXPECT_THAT(error_lines(result),
+                ElementsAre("listeners[web].client_verify_depth: invalid value \"11\": use a "
+                            "whole number from 1 to 10"));
 }
 
 TEST_F(ConfigListener, TerminatedHttpsStoredAsHttps) {
     LoadResult result = load_listener(
-        "id: web, loadbalancer_id: lb1, protocol: TERMINATED_HTTPS, protocol_port: 8443, default_tls_container_ref: srv");
+        "id: web, loadbalancer_id: lb1, protocol: TERMINATED_HTTPS, protocol_port: 8443, "
+        "default_tls_container_ref: srv");
 
     ASSERT_THAT(error_lines(result), IsEmpty());
     EXPECT_EQ(result.config.listeners.at(0).protocol, Protocol::Https);
@@ -110,8 +115,8 @@ TEST_F(ConfigListener, EveryLaterProtocolNotSupported) {
         LoadResult result =
             load_listener("id: a, loadbalancer_id: lb1, protocol: " + protocol + ", protocol_port: 1");
 
-        EXPECT_THAT(error_lines(result),
-                    ElementsAre("listeners[a].protocol: not supported yet \"" + protocol + "\": use HTTP or HTTPS"));
+        EXPECT_THAT(error_lines(result), ElementsAre("listeners[a].protocol: not supported yet \"" +
+                                                     protocol + "\": use HTTP or HTTPS"));
     }
 }
 
@@ -125,12 +130,14 @@ TEST_F(ConfigListener, ProtocolPortRules) {
         "id: f, loadbalancer_id: lb1, protocol: HTTP, protocol_port: 65535",
     });
 
-    EXPECT_THAT(error_lines(result),
-                ElementsAre("listeners[a].protocol_port: missing required field: add a whole number from 1 to 65535",
-                            "listeners[b].protocol_port: invalid value \"abc\": use a whole number from 1 to 65535",
-                            "listeners[c].protocol_port: invalid value \"0\": use a whole number from 1 to 65535",
-                            "listeners[d].protocol_port: invalid value \"65536\": use a whole number from 1 to 65535",
-                            "listeners[e].protocol_port: invalid value \"80.5\": use a whole number from 1 to 65535"));
+    EXPECT_THAT(
+        error_lines(result),
+        ElementsAre(
+            "listeners[a].protocol_port: missing required field: add a whole number from 1 to 65535",
+            "listeners[b].protocol_port: invalid value \"abc\": use a whole number from 1 to 65535",
+            "listeners[c].protocol_port: invalid value \"0\": use a whole number from 1 to 65535",
+            "listeners[d].protocol_port: invalid value \"65536\": use a whole number from 1 to 65535",
+            "listeners[e].protocol_port: invalid value \"80.5\": use a whole number from 1 to 65535"));
     EXPECT_EQ(result.config.listeners.at(5).protocol_port, 65535);
 }
 
@@ -141,12 +148,13 @@ TEST_F(ConfigListener, LoadBalancerReferenceRules) {
         "id: c, loadbalancer_id: edge, protocol: HTTP, protocol_port: 3",
     });
 
-    EXPECT_THAT(error_lines(result),
-                ElementsAre("listeners[a].loadbalancer_id: missing required field: add the id of an entry in "
-                            "loadbalancers",
-                            "listeners[b].loadbalancer_id: unknown load balancer \"lb9\": did you mean \"lb1\"?",
-                            "listeners[c].loadbalancer_id: unknown load balancer \"edge\": use the id of an entry in "
-                            "loadbalancers"));
+    EXPECT_THAT(
+        error_lines(result),
+        ElementsAre("listeners[a].loadbalancer_id: missing required field: add the id of an entry in "
+                    "loadbalancers",
+                    "listeners[b].loadbalancer_id: unknown load balancer \"lb9\": did you mean \"lb1\"?",
+                    "listeners[c].loadbalancer_id: unknown load balancer \"edge\": use the id of an entry in "
+                    "loadbalancers"));
 }
 
 TEST_F(ConfigListener, HttpsNeedsServerCertificate) {
@@ -156,21 +164,23 @@ TEST_F(ConfigListener, HttpsNeedsServerCertificate) {
         "id: c, loadbalancer_id: lb1, protocol: HTTPS, protocol_port: 3, default_tls_container_ref: svr",
     });
 
-    EXPECT_THAT(error_lines(result),
-                ElementsAre("listeners[a].default_tls_container_ref: missing required field: add the id of a "
-                            "certificate of type server",
-                            "listeners[b].default_tls_container_ref: not a server certificate \"ca\": use a "
-                            "certificate of type server, which has a private key",
-                            "listeners[c].default_tls_container_ref: unknown certificate \"svr\": did you mean "
-                            "\"srv\"?"));
+    EXPECT_THAT(
+        error_lines(result),
+        ElementsAre("listeners[a].default_tls_container_ref: missing required field: add the id of a "
+                    "certificate of type server",
+                    "listeners[b].default_tls_container_ref: not a server certificate \"ca\": use a "
+                    "certificate of type server, which has a private key",
+                    "listeners[c].default_tls_container_ref: unknown certificate \"svr\": did you mean "
+                    "\"srv\"?"));
 }
 
 TEST_F(ConfigListener, ClientCaMustBeClientCertificate) {
     LoadResult result = load_listener(kHttpsListenerFields + ", client_ca_tls_container_ref: srv");
 
-    EXPECT_THAT(error_lines(result),
-                ElementsAre("listeners[web].client_ca_tls_container_ref: not a client certificate \"srv\": use a "
-                            "certificate of type client, which holds the CA certificates that verify clients"));
+    EXPECT_THAT(
+        error_lines(result),
+        ElementsAre("listeners[web].client_ca_tls_container_ref: not a client certificate \"srv\": use a "
+                    "certificate of type client, which holds the CA certificates that verify clients"));
 }
 
 TEST_F(ConfigListener, TlsFieldsRejectedOnHttp) {
@@ -180,14 +190,14 @@ TEST_F(ConfigListener, TlsFieldsRejectedOnHttp) {
                                       "tls_ciphers_policy: tls-1-2");
 
     std::string fix = ": remove it or set protocol to HTTPS";
-    EXPECT_THAT(error_lines(result),
-                ElementsAre("listeners[plain].default_tls_container_ref: not allowed on an HTTP listener \"srv\"" + fix,
-                            "listeners[plain].client_ca_tls_container_ref: not allowed on an HTTP listener \"ca\"" +
-                                fix,
-                            "listeners[plain].client_authentication: not allowed on an HTTP listener \"optional\"" +
-                                fix,
-                            "listeners[plain].client_verify_depth: not allowed on an HTTP listener \"2\"" + fix,
-                            "listeners[plain].tls_ciphers_policy: not allowed on an HTTP listener \"tls-1-2\"" + fix));
+    EXPECT_THAT(
+        error_lines(result),
+        ElementsAre(
+            "listeners[plain].default_tls_container_ref: not allowed on an HTTP listener \"srv\"" + fix,
+            "listeners[plain].client_ca_tls_container_ref: not allowed on an HTTP listener \"ca\"" + fix,
+            "listeners[plain].client_authentication: not allowed on an HTTP listener \"optional\"" + fix,
+            "listeners[plain].client_verify_depth: not allowed on an HTTP listener \"2\"" + fix,
+            "listeners[plain].tls_ciphers_policy: not allowed on an HTTP listener \"tls-1-2\"" + fix));
 }
 
 TEST_F(ConfigListener, NoClientAuthenticationAllowedOnHttp) {
@@ -205,12 +215,14 @@ TEST_F(ConfigListener, SecurityPolicyRules) {
         "tls_ciphers_policy: modern",
     });
 
-    EXPECT_THAT(error_lines(result),
-                ElementsAre("listeners[b].tls_ciphers_policy: unknown security policy \"tls-1-2-strickt\": did you "
-                            "mean \"tls-1-2-strict\"?",
-                            "listeners[c].tls_ciphers_policy: unknown security policy \"modern\": use one of tls-1-0, "
-                            "tls-1-1, tls-1-2, tls-1-0-inherit, tls-1-2-strict, tls-1-2-fs, tls-1-0-with-1-3, "
-                            "tls-1-2-fs-with-1-3, hybrid-policy-1-0 or tls-1-2-strict-no-cbc"));
+    EXPECT_THAT(
+        error_lines(result),
+        ElementsAre(
+            "listeners[b].tls_ciphers_policy: unknown security policy \"tls-1-2-strickt\": did you "
+            "mean \"tls-1-2-strict\"?",
+            "listeners[c].tls_ciphers_policy: unknown security policy \"modern\": use one of tls-1-0, "
+            "tls-1-1, tls-1-2, tls-1-0-inherit, tls-1-2-strict, tls-1-2-fs, tls-1-0-with-1-3, "
+            "tls-1-2-fs-with-1-3, hybrid-policy-1-0 or tls-1-2-strict-no-cbc"));
     EXPECT_EQ(result.config.listeners.at(0).tls_ciphers_policy, "tls-1-2-strict");
 }
 
@@ -243,12 +255,14 @@ TEST_F(ConfigListener, TimeoutRanges) {
                                       ", keepalive_timeout: 4001, client_timeout: 0, member_timeout: 301, "
                                       "enable_member_retry: 1");
 
-    EXPECT_THAT(error_lines(result),
-                ElementsAre("listeners[plain].keepalive_timeout: invalid value \"4001\": use a whole number from 0 to "
-                            "4000",
-                            "listeners[plain].client_timeout: invalid value \"0\": use a whole number from 1 to 300",
-                            "listeners[plain].member_timeout: invalid value \"301\": use a whole number from 1 to 300",
-                            "listeners[plain].enable_member_retry: invalid value \"1\": use true or false"));
+    EXPECT_THAT(
+        error_lines(result),
+        ElementsAre(
+            "listeners[plain].keepalive_timeout: invalid value \"4001\": use a whole number from 0 to "
+            "4000",
+            "listeners[plain].client_timeout: invalid value \"0\": use a whole number from 1 to 300",
+            "listeners[plain].member_timeout: invalid value \"301\": use a whole number from 1 to 300",
+            "listeners[plain].enable_member_retry: invalid value \"1\": use true or false"));
 }
 
 TEST_F(ConfigListener, CloudFieldsIgnored) {
@@ -263,11 +277,12 @@ TEST_F(ConfigListener, CloudFieldsIgnored) {
 }
 
 TEST_F(ConfigListener, NoOpValuesAccepted) {
-    LoadResult result = load_listener(kHttpsListenerFields +
-                                      ", sni_container_refs: [], http2_enable: false, security_policy_id: null, "
-                                      "ipgroup: {}, proxy_protocol_enable: false, gzip_enable: false, "
-                                      "ssl_early_data_enable: false, enhance_l7policy_enable: false, cps: 0, "
-                                      "connection: 0");
+    LoadResult result =
+        load_listener(kHttpsListenerFields +
+                      ", sni_container_refs: [], http2_enable: false, security_policy_id: null, "
+                      "ipgroup: {}, proxy_protocol_enable: false, gzip_enable: false, "
+                      "ssl_early_data_enable: false, enhance_l7policy_enable: false, cps: 0, "
+                      "connection: 0");
 
     EXPECT_THAT(error_lines(result), IsEmpty());
 }
@@ -298,15 +313,17 @@ TEST_F(ConfigListener, FeaturesNotSupportedYet) {
         LoadResult result = load_listener(kHttpsListenerFields + ", " + test.field);
         std::string field = test.field.substr(0, test.field.find(':'));
 
-        EXPECT_THAT(error_lines(result), ElementsAre("listeners[web]." + field + ": " + test.error)) << test.field;
+        EXPECT_THAT(error_lines(result), ElementsAre("listeners[web]." + field + ": " + test.error))
+            << test.field;
     }
 }
 
 TEST_F(ConfigListener, UnknownFieldSuggested) {
     LoadResult result = load_listener(kHttpListenerFields + ", keepalive_timout: 30");
 
-    EXPECT_THAT(error_lines(result),
-                ElementsAre("listeners[plain].keepalive_timout: unknown field: did you mean \"keepalive_timeout\"?"));
+    EXPECT_THAT(
+        error_lines(result),
+        ElementsAre("listeners[plain].keepalive_timout: unknown field: did you mean \"keepalive_timeout\"?"));
 }
 
 TEST_F(ConfigListener, SamePortOnSameLoadBalancerClashes) {
@@ -315,9 +332,10 @@ TEST_F(ConfigListener, SamePortOnSameLoadBalancerClashes) {
         "id: other, loadbalancer_id: lb1, protocol: HTTP, protocol_port: 8443",
     });
 
-    EXPECT_THAT(error_lines(result),
-                ElementsAre("listeners[other].protocol_port: port already used by listeners[web] of the same load "
-                            "balancer \"8443\": use another protocol_port"));
+    EXPECT_THAT(
+        error_lines(result),
+        ElementsAre("listeners[other].protocol_port: port already used by listeners[web] of the same load "
+                    "balancer \"8443\": use another protocol_port"));
 }
 
 TEST_F(ConfigListener, SameAddressOnTwoLoadBalancersClashes) {
@@ -327,9 +345,11 @@ listeners:
   - {id: b, loadbalancer_id: lb2, protocol: HTTP, protocol_port: 8080}
 )");
 
-    EXPECT_THAT(error_lines(result),
-                ElementsAre("listeners[b].protocol_port: clashes with listeners[a] at 127.0.0.1:8080 "
-                            "\"127.0.0.1:8080\": use another protocol_port, or vip_address values that do not overlap"));
+    EXPECT_THAT(
+        error_lines(result),
+        ElementsAre(
+            "listeners[b].protocol_port: clashes with listeners[a] at 127.0.0.1:8080 "
+            "\"127.0.0.1:8080\": use another protocol_port, or vip_address values that do not overlap"));
 }
 
 TEST_F(ConfigListener, AnyAddressClashesWithSameFamily) {
@@ -345,11 +365,12 @@ listeners:
   - {id: d, loadbalancer_id: any6, protocol: HTTP, protocol_port: 80}
 )");
 
-    EXPECT_THAT(error_lines(result),
-                ElementsAre("listeners[b].protocol_port: clashes with listeners[a] at 0.0.0.0:80 \"127.0.0.2:80\": "
-                            "use another protocol_port, or vip_address values that do not overlap",
-                            "listeners[d].protocol_port: clashes with listeners[c] at [::1]:80 \"[::]:80\": use "
-                            "another protocol_port, or vip_address values that do not overlap"));
+    EXPECT_THAT(
+        error_lines(result),
+        ElementsAre("listeners[b].protocol_port: clashes with listeners[a] at 0.0.0.0:80 \"127.0.0.2:80\": "
+                    "use another protocol_port, or vip_address values that do not overlap",
+                    "listeners[d].protocol_port: clashes with listeners[c] at [::1]:80 \"[::]:80\": use "
+                    "another protocol_port, or vip_address values that do not overlap"));
 }
 
 TEST_F(ConfigListener, DifferentAddressesShareAPort) {

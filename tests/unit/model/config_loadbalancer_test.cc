@@ -22,8 +22,9 @@ TEST_F(ConfigLoadBalancer, VipAddressDefaultsToAnyIpv4) {
 }
 
 TEST_F(ConfigLoadBalancer, Ipv6VipAccepted) {
-    LoadResult result = load("loadbalancers:\n  - {id: lb1, vip_address: '::1'}\n  - {id: lb2, vip_address: "
-                             "'2001:db8::10'}\n");
+    LoadResult result = load(
+        "loadbalancers:\n  - {id: lb1, vip_address: '::1'}\n  - {id: lb2, vip_address: "
+        "'2001:db8::10'}\n");
 
     ASSERT_THAT(error_lines(result), IsEmpty());
     EXPECT_EQ(result.config.loadbalancers[0].vip_address, "::1");
@@ -31,8 +32,9 @@ TEST_F(ConfigLoadBalancer, Ipv6VipAccepted) {
 }
 
 TEST_F(ConfigLoadBalancer, InvalidVipRejected) {
-    LoadResult result = load("loadbalancers:\n  - {id: a, vip_address: localhost}\n  - {id: b, vip_address: "
-                             "'[::1]'}\n  - {id: c, vip_address: 10.0.0.0/24}\n");
+    LoadResult result = load(
+        "loadbalancers:\n  - {id: a, vip_address: localhost}\n  - {id: b, vip_address: "
+        "'[::1]'}\n  - {id: c, vip_address: 10.0.0.0/24}\n");
 
     std::string fix = ": use an IPv4 or IPv6 address without brackets, such as 127.0.0.1 or ::1";
     EXPECT_THAT(error_lines(result),

@@ -134,14 +134,15 @@ TEST_F(ConfigLoader, MissingFileReported) {
 TEST_F(ConfigLoader, FolderAsFileReported) {
     LoadResult result = load_config_file(dir_ / "server");
 
-    EXPECT_THAT(error_lines(result),
-                ElementsAre("not a regular file \"" + (dir_ / "server").string() + "\": use the path of a file"));
+    EXPECT_THAT(error_lines(result), ElementsAre("not a regular file \"" + (dir_ / "server").string() +
+                                                 "\": use the path of a file"));
 }
 
 TEST_F(ConfigLoader, SyntaxErrorHasLineAndColumn) {
     LoadResult result = load("loadbalancers:\n  - {id: lb1, vip_address: 127.0.0.1\nlisteners: []\n");
 
-    EXPECT_THAT(error_lines(result), ElementsAre("invalid YAML at line 3, column 10: end of map flow not found"));
+    EXPECT_THAT(error_lines(result),
+                ElementsAre("invalid YAML at line 3, column 10: end of map flow not found"));
 }
 
 TEST_F(ConfigLoader, BadIndentationReported) {
@@ -154,39 +155,44 @@ TEST_F(ConfigLoader, BadIndentationReported) {
 TEST_F(ConfigLoader, SeveralDocumentsRejected) {
     LoadResult result = load(kLoadbalancers + "---\n" + kLoadbalancers);
 
-    EXPECT_THAT(error_lines(result),
-                ElementsAre("several YAML documents in one file: keep one document, without a second --- line"));
+    EXPECT_THAT(
+        error_lines(result),
+        ElementsAre("several YAML documents in one file: keep one document, without a second --- line"));
 }
 
 TEST_F(ConfigLoader, EmptyDocumentWarnsOfNoListeners) {
     LoadResult result = load("");
 
     EXPECT_THAT(error_lines(result), IsEmpty());
-    EXPECT_THAT(result.warnings, ElementsAre("listeners: no listeners defined: tollgate will accept no connections"));
+    EXPECT_THAT(result.warnings,
+                ElementsAre("listeners: no listeners defined: tollgate will accept no connections"));
 }
 
 TEST_F(ConfigLoader, DocumentMustBeMapping) {
     LoadResult result = load("- a\n- b\n");
 
-    EXPECT_THAT(error_lines(result),
-                ElementsAre("invalid document \"[a, b]\": use a mapping with the keys certificates, loadbalancers, "
-                            "listeners and pools"));
+    EXPECT_THAT(
+        error_lines(result),
+        ElementsAre("invalid document \"[a, b]\": use a mapping with the keys certificates, loadbalancers, "
+                    "listeners and pools"));
 }
 
 TEST_F(ConfigLoader, UnknownTopLevelKeyRejected) {
     LoadResult result = load(kLoadbalancers + "listener: []\nfrontends: []\n");
 
-    EXPECT_THAT(error_lines(result), ElementsAre("listener: unknown field: did you mean \"listeners\"?",
-                                                 "frontends: unknown field: remove it or check its spelling"));
+    EXPECT_THAT(error_lines(result),
+                ElementsAre("listener: unknown field: did you mean \"listeners\"?",
+                            "frontends: unknown field: remove it or check its spelling"));
 }
 
 TEST_F(ConfigLoader, HealthmonitorsIgnoredWithWarning) {
     LoadResult result = load(kMinimalDocument + "healthmonitors:\n  - {id: hm, pool_id: app, type: HTTP}\n");
 
     EXPECT_THAT(error_lines(result), IsEmpty());
-    EXPECT_THAT(result.warnings,
-                ElementsAre("healthmonitors: ignored: active health checks are not implemented yet, so every member "
-                            "receives requests"));
+    EXPECT_THAT(
+        result.warnings,
+        ElementsAre("healthmonitors: ignored: active health checks are not implemented yet, so a member "
+                    "that is down still receives requests"));
 }
 
 TEST_F(ConfigLoader, CollectionMustBeList) {
@@ -207,7 +213,8 @@ TEST_F(ConfigLoader, NullCollectionIsEmpty) {
 TEST_F(ConfigLoader, EntryMustBeMapping) {
     LoadResult result = load("loadbalancers:\n  - lb1\n");
 
-    EXPECT_THAT(error_lines(result), ElementsAre("loadbalancers[0]: invalid value \"lb1\": use a mapping of fields"));
+    EXPECT_THAT(error_lines(result),
+                ElementsAre("loadbalancers[0]: invalid value \"lb1\": use a mapping of fields"));
 }
 
 TEST_F(ConfigLoader, MissingIdReportedByIndex) {
@@ -221,31 +228,35 @@ TEST_F(ConfigLoader, MissingIdReportedByIndex) {
 TEST_F(ConfigLoader, EmptyIdRejected) {
     LoadResult result = load("loadbalancers:\n  - {id: ''}\n");
 
-    EXPECT_THAT(error_lines(result), ElementsAre("loadbalancers[0].id: invalid value \"\": use 1 to 255 characters "
-                                                 "without control characters"));
+    EXPECT_THAT(error_lines(result),
+                ElementsAre("loadbalancers[0].id: invalid value \"\": use 1 to 255 characters "
+                            "without control characters"));
 }
 
 TEST_F(ConfigLoader, IdWithLineBreakRejected) {
     LoadResult result = load("loadbalancers:\n  - {id: \"lb\\r\\nX-Evil: 1\"}\n");
 
-    EXPECT_THAT(error_lines(result), ElementsAre("loadbalancers[0].id: invalid value \"lb\\r\\nX-Evil: 1\": use 1 to "
-                                                 "255 characters without control characters"));
+    EXPECT_THAT(error_lines(result),
+                ElementsAre("loadbalancers[0].id: invalid value \"lb\\r\\nX-Evil: 1\": use 1 to "
+                            "255 characters without control characters"));
 }
 
 TEST_F(ConfigLoader, DuplicateIdReportedByIndex) {
     LoadResult result = load("loadbalancers:\n  - {id: lb1}\n  - {id: lb1, vip_address: nowhere}\n");
 
-    EXPECT_THAT(error_lines(result),
-                ElementsAre("loadbalancers[1].id: duplicate id \"lb1\": use an id that no other entry of "
-                            "loadbalancers has",
-                            "loadbalancers[1].vip_address: invalid value \"nowhere\": use an IPv4 or IPv6 address "
-                            "without brackets, such as 127.0.0.1 or ::1"));
+    EXPECT_THAT(
+        error_lines(result),
+        ElementsAre("loadbalancers[1].id: duplicate id \"lb1\": use an id that no other entry of "
+                    "loadbalancers has",
+                    "loadbalancers[1].vip_address: invalid value \"nowhere\": use an IPv4 or IPv6 address "
+                    "without brackets, such as 127.0.0.1 or ::1"));
     ASSERT_EQ(result.config.loadbalancers.size(), 1u);
     EXPECT_EQ(result.config.loadbalancers[0].vip_address, "0.0.0.0");
 }
 
 TEST_F(ConfigLoader, SameIdInOtherCollectionsAllowed) {
-    LoadResult result = load("loadbalancers:\n  - {id: x}\npools:\n  - {id: x, lb_algorithm: SOURCE_IP, protocol: HTTP}\n");
+    LoadResult result =
+        load("loadbalancers:\n  - {id: x}\npools:\n  - {id: x, lb_algorithm: SOURCE_IP, protocol: HTTP}\n");
 
     EXPECT_THAT(error_lines(result), IsEmpty());
 }
@@ -259,11 +270,12 @@ TEST_F(ConfigLoader, NameAndDescriptionLimits) {
     LoadResult result = load("loadbalancers:\n  - {id: a, name: " + unicode_name + ", description: ''}\n" +
                              "  - {id: b, name: " + long_name + "}\n" + "  - {id: c, description: [x]}\n");
 
-    EXPECT_THAT(error_lines(result),
-                ElementsAre("loadbalancers[b].name: invalid value \"" + std::string(60, 'n') +
-                                "...\": use a string of at most 255 characters",
-                            "loadbalancers[c].description: invalid value \"[x]\": use a string of at most 255 "
-                            "characters"));
+    EXPECT_THAT(
+        error_lines(result),
+        ElementsAre("loadbalancers[b].name: invalid value \"" + std::string(60, 'n') +
+                        "...\": use a string of at most 255 characters",
+                    "loadbalancers[c].description: invalid value \"[x]\": use a string of at most 255 "
+                    "characters"));
     ASSERT_EQ(result.config.loadbalancers.size(), 3u);
     EXPECT_EQ(result.config.loadbalancers[0].name, unicode_name);
 }
@@ -271,10 +283,11 @@ TEST_F(ConfigLoader, NameAndDescriptionLimits) {
 TEST_F(ConfigLoader, UnknownFieldSuggestsClosest) {
     LoadResult result = load("loadbalancers:\n  - {id: lb1, vip_adress: 127.0.0.1, colour: blue}\n");
 
-    EXPECT_THAT(error_lines(result), ElementsAre("loadbalancers[lb1].vip_adress: unknown field: did you mean "
-                                                 "\"vip_address\"?",
-                                                 "loadbalancers[lb1].colour: unknown field: remove it or check its "
-                                                 "spelling"));
+    EXPECT_THAT(error_lines(result),
+                ElementsAre("loadbalancers[lb1].vip_adress: unknown field: did you mean "
+                            "\"vip_address\"?",
+                            "loadbalancers[lb1].colour: unknown field: remove it or check its "
+                            "spelling"));
 }
 
 TEST_F(ConfigLoader, UnknownFieldIgnoresCase) {
@@ -304,16 +317,17 @@ extra: 1
 
     EXPECT_THAT(
         error_lines(result),
-        ElementsAre(
-            "loadbalancers[lb1].vip_address: invalid value \"300.1.1.1\": use an IPv4 or IPv6 address without "
-            "brackets, such as 127.0.0.1 or ::1",
-            "pools[app].lb_algorithm: invalid value \"RANDOM\": use ROUND_ROBIN, LEAST_CONNECTIONS or SOURCE_IP",
-            "pools[app].members[0].weight: invalid value \"101\": use a whole number from 0 to 100",
-            "listeners[web].loadbalancer_id: unknown load balancer \"lb2\": did you mean \"lb1\"?",
-            "listeners[web].protocol_port: invalid value \"abc\": use a whole number from 1 to 65535",
-            "listeners[api].protocol: not supported yet \"TCP\": use HTTP or HTTPS",
-            "listeners[api].client_timeout: invalid value \"0\": use a whole number from 1 to 300",
-            "extra: unknown field: remove it or check its spelling"));
+        ElementsAre("loadbalancers[lb1].vip_address: invalid value \"300.1.1.1\": use an IPv4 or IPv6 "
+                    "address without "
+                    "brackets, such as 127.0.0.1 or ::1",
+                    "pools[app].lb_algorithm: invalid value \"RANDOM\": use ROUND_ROBIN, LEAST_CONNECTIONS "
+                    "or SOURCE_IP",
+                    "pools[app].members[0].weight: invalid value \"101\": use a whole number from 0 to 100",
+                    "listeners[web].loadbalancer_id: unknown load balancer \"lb2\": did you mean \"lb1\"?",
+                    "listeners[web].protocol_port: invalid value \"abc\": use a whole number from 1 to 65535",
+                    "listeners[api].protocol: not supported yet \"TCP\": use HTTP or HTTPS",
+                    "listeners[api].client_timeout: invalid value \"0\": use a whole number from 1 to 300",
+                    "extra: unknown field: remove it or check its spelling"));
 }
 
 TEST_F(ConfigLoader, MergeKeysExpanded) {
@@ -342,15 +356,17 @@ TEST_F(ConfigLoader, MergedUnknownFieldReported) {
   - {<<: {protocl: HTTP}, id: a, loadbalancer_id: lb1, protocol: HTTP, protocol_port: 80}
 )");
 
-    EXPECT_THAT(error_lines(result), ElementsAre("listeners[a].protocl: unknown field: did you mean \"protocol\"?"));
+    EXPECT_THAT(error_lines(result),
+                ElementsAre("listeners[a].protocl: unknown field: did you mean \"protocol\"?"));
 }
 
 TEST_F(ConfigLoader, InvalidMergeKeyRejected) {
     LoadResult result = load("loadbalancers:\n  - {<<: 5, id: lb1}\n");
 
-    EXPECT_THAT(error_lines(result), ElementsAre("loadbalancers[0].<<: invalid merge key: merge a mapping or a list "
-                                                 "of mappings, such as <<: *defaults, at most 8 levels deep and 64 "
-                                                 "mappings in all"));
+    EXPECT_THAT(error_lines(result),
+                ElementsAre("loadbalancers[0].<<: invalid merge key: merge a mapping or a list "
+                            "of mappings, such as <<: *defaults, at most 8 levels deep and 64 "
+                            "mappings in all"));
 }
 
 TEST_F(ConfigLoader, RepeatedMergeStopsAtLimit) {
@@ -363,16 +379,18 @@ TEST_F(ConfigLoader, RepeatedMergeStopsAtLimit) {
     }
     LoadResult result = load(document);
 
-    std::string problem = ".<<: invalid merge key: merge a mapping or a list of mappings, such as <<: *defaults, at "
-                          "most 8 levels deep and 64 mappings in all";
+    std::string problem =
+        ".<<: invalid merge key: merge a mapping or a list of mappings, such as <<: *defaults, at "
+        "most 8 levels deep and 64 mappings in all";
     EXPECT_THAT(error_lines(result), ElementsAre("loadbalancers[6]" + problem, "loadbalancers[7]" + problem));
 }
 
 TEST_F(ConfigLoader, YesIsNotBoolean) {
     LoadResult result = load_listener(kHttpListenerFields + ", enable_member_retry: yes");
 
-    EXPECT_THAT(error_lines(result),
-                ElementsAre("listeners[plain].enable_member_retry: invalid value \"yes\": use true or false"));
+    EXPECT_THAT(
+        error_lines(result),
+        ElementsAre("listeners[plain].enable_member_retry: invalid value \"yes\": use true or false"));
 }
 
 TEST(ConfigError, FormatsEveryPart) {

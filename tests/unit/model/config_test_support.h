@@ -18,8 +18,10 @@ namespace tollgate::model::testing {
 // PEM-shaped text. The loader only looks for a -----BEGIN block, so no real DER is needed.
 inline const std::string kServerCertificatePem =
     "-----BEGIN CERTIFICATE-----\nTUlJQnNlcnZlcg==\n-----END CERTIFICATE-----\n";
-inline const std::string kServerKeyPem = "-----BEGIN PRIVATE KEY-----\nTUlJRXNlcnZlcg==\n-----END PRIVATE KEY-----\n";
-inline const std::string kCaCertificatePem = "-----BEGIN CERTIFICATE-----\nTUlJQmNh\n-----END CERTIFICATE-----\n";
+inline const std::string kServerKeyPem =
+    "-----BEGIN PRIVATE KEY-----\nTUlJRXNlcnZlcg==\n-----END PRIVATE KEY-----\n";
+inline const std::string kCaCertificatePem =
+    "-----BEGIN CERTIFICATE-----\nTUlJQmNh\n-----END CERTIFICATE-----\n";
 
 inline const std::string kCertificates = R"(certificates:
   - {id: srv, type: server, certificate_file: server/server.crt, private_key_file: server/server.key}
@@ -40,7 +42,8 @@ inline const std::string kPools = R"(pools:
 // The fields of an HTTPS listener that loads without errors, for flow mappings.
 inline const std::string kHttpsListenerFields =
     "id: web, loadbalancer_id: lb1, protocol: HTTPS, protocol_port: 8443, default_tls_container_ref: srv";
-inline const std::string kHttpListenerFields = "id: plain, loadbalancer_id: lb1, protocol: HTTP, protocol_port: 8080";
+inline const std::string kHttpListenerFields =
+    "id: plain, loadbalancer_id: lb1, protocol: HTTP, protocol_port: 8080";
 
 // The minimal example document, whose relative paths resolve in the fixture's folder.
 inline const std::string kMinimalDocument = kCertificates + kLoadbalancers + R"(listeners:
@@ -92,7 +95,8 @@ protected:
     // Loads one pool, written as the inside of a flow mapping, next to the minimal example's
     // load balancer and an HTTP listener.
     LoadResult load_pool(const std::string& fields) {
-        return load(kLoadbalancers + "listeners:\n  - {" + kHttpListenerFields + "}\npools:\n  - {" + fields + "}\n");
+        return load(kLoadbalancers + "listeners:\n  - {" + kHttpListenerFields + "}\npools:\n  - {" + fields +
+                    "}\n");
     }
 
     static std::vector<std::string> error_lines(const LoadResult& result) {
