@@ -254,13 +254,23 @@ CertificateFacts inspect_certificate(X509* certificate) {
     }
 
     facts.sha1_or_weaker_signature = has_weak_signature(certificate);
+    facts.self_signed = X509_self_signed(certificate, 0) == 1;
     return facts;
 }
 
 std::vector<std::string> certificate_weaknesses(const CertificateFacts& facts, CertificateRole role) {
     std::vector<std::string> weaknesses;
 
-    if (facts.sha1_or_weaker_signature) {
+    if (facts.sha1_or_weaker_signature && facts.self_signed) {
+        // OpenSSL 3.0 skips the security level check for the signature of a self-signed trust
+        // anchor (openssl verify -auth_level 1 accepts one).
+        weaknesses.push_back(fmt::format(
+            "The certificate signs itself with {} ({}). OpenSSL does not check that signature, but browsers "
+            "reject it, and a CA that uses {} usually signs the certificates it issues with it too. Reissue it "
+            "with -sha256 in place of -sha1.",
+            weak_digest_name(facts.signature_algorithm), facts.signature_algorithm,
+            weak_digest_name(facts.signature_algorithm)));
+    } else if (facts.sha1_or_weaker_signature) {
         weaknesses.push_back(fmt::format(
             "The certificate is signed with {} ({}), which OpenSSL 3 rejects at its default security level 1 "
             "and browsers reject entirely. Reissue it with -sha256 in place of -sha1 in openssl x509 -req.",

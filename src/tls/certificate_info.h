@@ -31,6 +31,7 @@ struct CertificateFacts {
     bool extended_key_usage_client_auth = false;
     bool extended_key_usage_server_auth = false;
     bool sha1_or_weaker_signature = false;  // MD5 or SHA-1 signature
+    bool self_signed = false;           // issuer equals subject and the key identifiers match
 };
 
 CertificateFacts inspect_certificate(X509* certificate);

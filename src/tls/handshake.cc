@@ -11,7 +11,7 @@
 namespace tollgate::tls {
 namespace {
 
-// The ex_data slot of SSL objects that holds the VerifyRecord. C++ guarantees that the
+// The ex_data slot of SSL objects that contains the VerifyRecord. C++ guarantees that the
 // static is initialised once, even with concurrent first calls.
 int verify_record_index() {
     static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);

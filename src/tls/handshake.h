@@ -46,7 +46,7 @@ void attach_verify_record(SSL* ssl, VerifyRecord* record);
 
 // Verify callback that build_server_context installs. Writes the first error, its depth and
 // the leaf's subject and issuer into the VerifyRecord attached to the SSL object (when one
-// is attached) and returns `preverify_ok` unchanged, so OpenSSL's decision stands.
+// is attached) and returns `preverify_ok` unchanged, so OpenSSL's verification result is kept.
 int record_verify_result(int preverify_ok, X509_STORE_CTX* store);
 
 // Classifies a failed SSL_do_handshake (or SSL_accept) from the verify record, the SSL

@@ -34,8 +34,9 @@ struct PemBlock {
     bool terminated = false;  // an END line with the same label was found
 };
 
-// Refuses every passphrase request, so OpenSSL never prompts on a terminal.
-int refuse_passphrase(char*, int, int, void*) {
+// Returns no passphrase for every request, so OpenSSL never prompts on a terminal and
+// fails on an encrypted block.
+int reject_passphrase_request(char*, int, int, void*) {
     return 0;
 }
 
@@ -68,10 +69,13 @@ std::vector<PemBlock> find_pem_blocks(std::string_view pem) {
         const std::size_t body_start = label_end + kDashes.size();
         const std::string end_line = fmt::format("{}{}{}", kEndMarker, block.label, kDashes);
         const std::size_t end = text.find(end_line, body_start);
-        block.terminated = end != std::string::npos;
-        block.body = text.substr(body_start, block.terminated ? end - body_start : std::string::npos);
+        // An END line after the next BEGIN line belongs to that next block.
+        const std::size_t next_begin = text.find(kBeginMarker, body_start);
+        block.terminated = end != std::string::npos && end < next_begin;
+        const std::size_t body_end = block.terminated ? end : next_begin;
+        block.body = text.substr(body_start, body_end == std::string::npos ? std::string::npos : body_end - body_start);
+        position = block.terminated ? end + end_line.size() : body_end;
         blocks.push_back(std::move(block));
-        position = block.terminated ? end + end_line.size() : text.size();
     }
     return blocks;
 }
@@ -157,8 +161,8 @@ core::Result<X509Ptr> decode_certificate(const PemBlock& block, std::size_t numb
     const std::string canonical = canonical_pem(block);
     BioPtr bio = memory_bio(canonical);
     X509* certificate = block.label == "TRUSTED CERTIFICATE"
-                            ? PEM_read_bio_X509_AUX(bio.get(), nullptr, refuse_passphrase, nullptr)
-                            : PEM_read_bio_X509(bio.get(), nullptr, refuse_passphrase, nullptr);
+                            ? PEM_read_bio_X509_AUX(bio.get(), nullptr, reject_passphrase_request, nullptr)
+                            : PEM_read_bio_X509(bio.get(), nullptr, reject_passphrase_request, nullptr);
     if (certificate == nullptr) {
         return core::Error::invalid(fmt::format("certificate {} is not a valid X.509 certificate ({})", number,
                                                 take_openssl_errors()));
@@ -234,7 +238,7 @@ core::Result<EvpPkeyPtr> parse_private_key(std::string_view pem) {
 
     const std::string canonical = canonical_pem(block);
     BioPtr bio = memory_bio(canonical);
-    EVP_PKEY* key = PEM_read_bio_PrivateKey(bio.get(), nullptr, refuse_passphrase, nullptr);
+    EVP_PKEY* key = PEM_read_bio_PrivateKey(bio.get(), nullptr, reject_passphrase_request, nullptr);
     if (key == nullptr) {
         return core::Error::invalid(
             fmt::format("the private key could not be decoded ({})", take_openssl_errors()));

@@ -59,7 +59,9 @@ CertificateSet inspect_all(std::vector<X509Ptr> certificates) {
 }
 
 // Adds every weakness of `set` to `warnings` and returns whether one of its certificates has
-// an MD5 or SHA-1 signature.
+// an MD5 or SHA-1 signature. A self-signed CA counts too. OpenSSL does not check its own
+// signature, but a SHA-1 CA such as the one of openssl x509 -req -sha1 signs its client
+// certificates with SHA-1, which OpenSSL does check.
 bool collect_weaknesses(const CertificateSet& set, CertificateRole role, std::string_view resource,
                         const std::string& id, std::vector<std::string>& warnings) {
     bool weak_signature = false;
@@ -97,7 +99,7 @@ core::Result<void> apply_policy(SSL_CTX* ctx, const SecurityPolicy& policy, cons
     }
 
     SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION);
-    // The DHE suites of tls-1-0-inherit need DH parameters; OpenSSL picks them by key size.
+    // The DHE suites of tls-1-0-inherit need DH parameters, which OpenSSL then picks by key size.
     SSL_CTX_set_dh_auto(ctx, 1);
     // SSL_MODE_RELEASE_BUFFERS stays off: connections keep their buffers between reads.
     return {};
@@ -302,7 +304,7 @@ core::Result<std::shared_ptr<const ServerContext>> build_server_context(const Se
     context->ctx.reset(SSL_CTX_new(TLS_server_method()));
     TG_CHECK(context->ctx != nullptr);
     SSL_CTX* ctx = context->ctx.get();
-    // The level must be set before loading: at level 1 OpenSSL refuses a SHA-1 chain
+    // The level must be set before loading: at level 1 OpenSSL rejects a SHA-1 chain
     // certificate with "ca md too weak".
     SSL_CTX_set_security_level(ctx, context->security_level);
 

@@ -16,9 +16,9 @@ struct ServerTlsSettings {
     std::string certificate_id;
     std::string certificate_pem;  // leaf first, then intermediates
     std::string private_key_pem;
-    std::string client_ca_id;     // empty: clients are not asked for a certificate
+    std::string client_ca_id;     // names the CA bundle in errors and warnings
     std::string client_ca_pem;    // one or more CA certificates, roots and intermediates
-    ClientAuth client_auth = ClientAuth::None;
+    ClientAuth client_auth = ClientAuth::None;  // None: clients are not asked for a certificate
     // Maximum number of intermediate CA certificates between a client certificate and its
     // trust anchor (OpenSSL's verify depth): 0 accepts only certificates issued directly by
     // a CA of the bundle.
@@ -31,14 +31,16 @@ struct ServerTlsSettings {
 struct ServerContext {
     SslCtxPtr ctx;
     int security_level = 1;             // lowered to 0 only for SHA-1 or MD5 certificates
-    // Weaknesses found while loading, each naming its certificate. They are returned, not
-    // logged, so the caller decides where they go.
+    // Weaknesses found while loading, each naming the certificate or policy concerned. They
+    // are returned, not logged, so the caller decides where they go.
     std::vector<std::string> warnings;
 };
 
-// Builds the context: policy protocols and ciphers, certificate chain and key (which must
-// match), client CA store and verification mode, renegotiation off, session id context and
-// ticket keys tied to this configuration so that no session resumes across a CA change.
+// Builds the context of one listener: policy protocols and ciphers, the certificate chain
+// and its matching key, and the client CA store and verification mode, with renegotiation
+// off. The session id context hashes this configuration and each context draws its own
+// ticket keys, so no session resumes across a CA change. Errors name the listener and the
+// certificate or CA.
 core::Result<std::shared_ptr<const ServerContext>> build_server_context(const ServerTlsSettings& settings);
 
 }  // namespace tollgate::tls

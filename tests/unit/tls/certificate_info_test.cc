@@ -137,6 +137,15 @@ TEST(CertificateFacts, ReportsCaExtensions) {
     EXPECT_TRUE(facts.subject_alt_names.empty());
 }
 
+TEST(CertificateFacts, ReportsSelfSigned) {
+    const Issued leaf = test::issue({.common_name = "a"}, &ca());
+    const Issued old_root = test::issue({.version = 1});
+
+    EXPECT_TRUE(inspect_certificate(ca().certificate.get()).self_signed);
+    EXPECT_TRUE(inspect_certificate(old_root.certificate.get()).self_signed);
+    EXPECT_FALSE(inspect_certificate(leaf.certificate.get()).self_signed);
+}
+
 TEST(CertificateFacts, ReportsVersionOne) {
     const Issued leaf = test::issue({.common_name = "a", .version = 1}, &ca());
 
@@ -191,6 +200,18 @@ TEST(CertificateWeaknesses, ReportsSha1Signature) {
               "The certificate is signed with SHA-1 (ecdsa-with-SHA1), which OpenSSL 3 rejects at its default "
               "security level 1 and browsers reject entirely. Reissue it with -sha256 in place of -sha1 in openssl "
               "x509 -req.");
+}
+
+TEST(CertificateWeaknesses, ReportsSha1SelfSignature) {
+    const Issued root = test::issue({.common_name = "Old Root", .ca = true, .digest = Digest::Sha1});
+
+    const auto weaknesses = certificate_weaknesses(inspect_certificate(root.certificate.get()), CertificateRole::ClientCa);
+
+    ASSERT_EQ(weaknesses.size(), 1u);
+    EXPECT_EQ(weaknesses[0],
+              "The certificate signs itself with SHA-1 (ecdsa-with-SHA1). OpenSSL does not check that signature, "
+              "but browsers reject it, and a CA that uses SHA-1 usually signs the certificates it issues with it "
+              "too. Reissue it with -sha256 in place of -sha1.");
 }
 
 TEST(CertificateWeaknesses, ReportsVersionOneLeaf) {

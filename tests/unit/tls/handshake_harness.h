@@ -49,9 +49,9 @@ struct HandshakeResult {
 
 enum class Progress { Running, Succeeded, Failed };
 
-inline void require_ok(bool condition, const char* what) {
+inline void require_ok(bool condition, const char* operation) {
     if (!condition) {
-        throw std::runtime_error(std::string("handshake harness: ") + what + " failed");
+        throw std::runtime_error(std::string("handshake harness: ") + operation + " failed");
     }
 }
 

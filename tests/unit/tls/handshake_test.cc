@@ -372,7 +372,7 @@ TEST(Handshake, VerifyResultWithoutRecord) {
 }
 
 // OpenSSL 3 rates the MD5+SHA-1 signatures of TLS 1.0 and 1.1 below security level 1.
-TEST(Handshake, LevelOneRefusesTls10) {
+TEST(Handshake, LevelOneRejectsTls10) {
     ServerTlsSettings settings = listener_settings(ClientAuth::None, "");
     settings.policy_name = "tls-1-0";
     auto context = build(settings);

@@ -143,6 +143,17 @@ TEST(PemParse, RejectsMissingEndLine) {
     EXPECT_EQ(certificates.error().message, "certificate 1 has no -----END CERTIFICATE----- line");
 }
 
+TEST(PemParse, RejectsBlockCutShort) {
+    std::string first = test::certificate_pem(leaf().certificate.get());
+    first.erase(first.find("-----END"));
+    const std::string pem = first + test::certificate_pem(ca().certificate.get());
+
+    auto certificates = parse_certificates(pem);
+
+    ASSERT_FALSE(certificates);
+    EXPECT_EQ(certificates.error().message, "certificate 1 has no -----END CERTIFICATE----- line");
+}
+
 TEST(PemKey, ReadsPkcs8RsaKey) {
     const Issued rsa = test::issue({.common_name = "rsa", .key_kind = KeyKind::Rsa2048});
 

@@ -134,9 +134,9 @@ TEST(ServerContext, GuideChainLowersLevel) {
         << joined(warnings);
 }
 
-// Shows why build_server_context lowers the level before loading: OpenSSL 3.0 refuses the
+// Shows why build_server_context lowers the level before loading: OpenSSL 3.0 rejects the
 // same SHA-1 certificate at its default level.
-TEST(ServerContext, LevelOneRefusesSha1) {
+TEST(ServerContext, LevelOneRejectsSha1) {
     const GuidePki guide;
     SslCtxPtr ctx(SSL_CTX_new(TLS_server_method()));
     SSL_CTX_set_security_level(ctx.get(), 1);

@@ -104,7 +104,7 @@ TEST_P(SessionResumption, NewCaForcesFullHandshake) {
     EXPECT_EQ(second.record.subject, "CN=client b,O=ELB");
 }
 
-// A ticket that decrypts is still refused when the session id context differs, which
+// A ticket that decrypts is still rejected when the session id context differs, which
 // protects listeners that share ticket keys.
 TEST_P(SessionResumption, SharedKeysCheckCa) {
     auto context_a = build(pem(pki().root_a));

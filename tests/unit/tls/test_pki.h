@@ -36,6 +36,7 @@ struct CertificateSpec {
     KeyKind key_kind = KeyKind::EcP256;
     std::string extended_key_usage{};   // e.g. "clientAuth", empty: no extension
     std::string basic_constraints{};    // overrides the default "critical,CA:TRUE" of a CA
+    std::string not_after{};            // fixed notAfter such as "20390806102030Z", overrides valid_until
     long serial = 0;                    // 0: next value of a counter
 };
 
@@ -49,9 +50,9 @@ struct BioFree {
 };
 using BioPtr = std::unique_ptr<BIO, BioFree>;
 
-inline void require(bool condition, const char* what) {
+inline void require(bool condition, const char* operation) {
     if (!condition) {
-        throw std::runtime_error(std::string("test PKI: ") + what + " failed");
+        throw std::runtime_error(std::string("test PKI: ") + operation + " failed");
     }
 }
 
@@ -116,8 +117,13 @@ inline Issued issue(const CertificateSpec& spec, const Issued* issuer = nullptr)
             "serial");
     require(X509_gmtime_adj(X509_getm_notBefore(certificate), static_cast<long>(spec.valid_from.count())) != nullptr,
             "notBefore");
-    require(X509_gmtime_adj(X509_getm_notAfter(certificate), static_cast<long>(spec.valid_until.count())) != nullptr,
-            "notAfter");
+    if (spec.not_after.empty()) {
+        require(X509_gmtime_adj(X509_getm_notAfter(certificate), static_cast<long>(spec.valid_until.count())) !=
+                    nullptr,
+                "notAfter");
+    } else {
+        require(ASN1_TIME_set_string(X509_getm_notAfter(certificate), spec.not_after.c_str()) == 1, "notAfter");
+    }
 
     X509_NAME* name = X509_get_subject_name(certificate);
     if (!spec.organization.empty()) {
