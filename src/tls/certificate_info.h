@@ -43,7 +43,8 @@ std::string format_rfc3339(std::chrono::system_clock::time_point time);
 // ends in 2262, this covers every year up to 9999 ("99991231235959Z" notAfter values).
 std::string format_asn1_time(const ASN1_TIME* time);
 
-// Formats a distinguished name as an RFC 4514 string, e.g. "CN=www.test.com,O=ELB".
+// Formats a distinguished name as an RFC 4514 string, e.g. "CN=www.test.com,O=ELB". Bytes
+// outside ASCII are escaped, "é" as \C3\A9, which RFC 4514 allows and keeps header values ASCII.
 std::string format_name(const X509_NAME* name);
 
 // Returns the serial number as lowercase hex without separators or leading zeros.

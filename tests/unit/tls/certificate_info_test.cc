@@ -59,6 +59,14 @@ TEST(CertificateFacts, SubjectEscapesSpecialCharacters) {
     EXPECT_EQ(facts.subject, "CN=Doe\\, John\\+1,O=A=B");
 }
 
+TEST(CertificateFacts, SubjectEscapesNonAscii) {
+    const Issued leaf = test::issue({.common_name = "caf\xC3\xA9"}, &ca());
+
+    const CertificateFacts facts = inspect_certificate(leaf.certificate.get());
+
+    EXPECT_EQ(facts.subject, "CN=caf\\C3\\A9,O=ELB");
+}
+
 TEST(CertificateFacts, FingerprintMatchesX509Digest) {
     const Issued leaf = test::issue({.common_name = "www.test.com"}, &ca());
 
