@@ -264,6 +264,20 @@ std::string policy_names() {
     return names;
 }
 
+// Selects "http/1.1" when the client offers it. A client that offers only other protocols
+// (h2 alone) continues without ALPN rather than failing the handshake.
+int select_http11(SSL*, const unsigned char** out, unsigned char* out_length, const unsigned char* in,
+                  unsigned int in_length, void*) {
+    static constexpr unsigned char kHttp11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+    unsigned char* selected = nullptr;
+    int found = SSL_select_next_proto(&selected, out_length, kHttp11, sizeof kHttp11, in, in_length);
+    if (found != OPENSSL_NPN_NEGOTIATED) {
+        return SSL_TLSEXT_ERR_NOACK;
+    }
+    *out = selected;
+    return SSL_TLSEXT_ERR_OK;
+}
+
 }  // namespace
 
 core::Result<std::shared_ptr<const ServerContext>> build_server_context(const ServerTlsSettings& settings) {
@@ -320,6 +334,7 @@ core::Result<std::shared_ptr<const ServerContext>> build_server_context(const Se
         }
     }
     set_session_id_context(ctx, settings, chain, *cas);
+    SSL_CTX_set_alpn_select_cb(ctx, select_http11, nullptr);
 
     core::logger("tls")->debug("listener {}: built TLS context, certificate {} \"{}\", client auth {}, "
                                "security level {}, {} warnings",
