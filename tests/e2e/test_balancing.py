@@ -52,8 +52,8 @@ def assert_weighted(counts, weights, total):
         assert abs(counts[name] - expected) <= expected * TOLERANCE, f"{name}: {counts[name]}, expected {expected:.0f}"
 
 
-# One worker, because each worker balances its own connections: with two, the split still
-# follows the weights, but the rounding of two interleaved sequences adds up to a few
+# One worker, because each worker balances its own connections. With two, the total still
+# follows the weights, but the rounding errors of two interleaved sequences add up to a few
 # requests per member, which is close to 5% of the smallest share.
 @pytest.mark.parametrize("new_connections", [True, False], ids=["new_connections", "keep_alive"])
 def test_round_robin_follows_weights(new_connections, tollgate, start_backend):

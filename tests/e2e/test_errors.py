@@ -2,7 +2,7 @@
 
   502  every member refuses connections
   503  no member can take the request: an empty pool, all weights 0, no default pool
-  504  the member does not answer within member_timeout
+  504  the member sends no response head within member_timeout
   408  the client stops sending its request head or body for longer than client_timeout
 A connect failure before anything was sent is retried on another member, so one dead
 member among live ones costs no request. Error bodies are short text.

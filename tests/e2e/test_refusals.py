@@ -1,10 +1,10 @@
 """Rejected client certificates on a listener with mandatory mutual authentication.
 
-Each client below presents no certificate or a certificate that must not pass: one from
-another CA, an expired one, one not valid yet, one whose extendedKeyUsage allows only
-serverAuth, and one signed by another key under the trusted CA's name. For each, the TLS
-handshake fails (curl gets no HTTP status), the backend receives nothing, and tollgate logs
-exactly one line for that client:
+Each client below presents no certificate or a certificate that must not pass. The
+certificates come from another CA, are expired or not valid yet, allow only serverAuth in
+extendedKeyUsage, or carry the trusted CA's name but another key's signature. For each,
+the TLS handshake fails (curl gets no HTTP status), the backend receives nothing, and
+tollgate logs exactly one line for that client:
 
   handshake rejected listener=web client=127.0.0.1:<port> reason=<code> subject="<subject>"
 

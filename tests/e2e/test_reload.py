@@ -1,9 +1,9 @@
 """Configuration reload on SIGHUP under load, and a configuration that fails at start-up.
 
-While client threads send requests with the client certificate (some on keep-alive
-connections, some on a new connection each), tollgate reloads (a) a file that adds a
-backend, which then starts receiving requests, (b) an invalid file, which is logged with its
-error and leaves the old configuration serving, and (c) a valid file again. No request may
+Client threads send requests with the client certificate, some on keep-alive connections
+and some on a new connection each. Meanwhile tollgate reloads three files: (a) one that adds
+a backend, which then starts receiving requests, (b) an invalid one, which is logged with
+its error and leaves the old configuration serving, and (c) a valid one again. No request may
 fail at any point. A file with an invalid value at start-up exits with code 2 and names the
 field on stderr.
 """

@@ -56,7 +56,7 @@ def warmed_listener(tollgate, start_backend, guide_sha256):
     backend = start_backend("app-1")
     port = free_port()
     # ASan keeps freed memory in a quarantine (256 MiB by default), which would count as
-    # growth here; a small quarantine keeps its checks and the peak comparable.
+    # growth here. A small quarantine keeps its checks and makes the peak comparable.
     env = {**os.environ, "ASAN_OPTIONS": "quarantine_size_mb=8:" + os.environ.get("ASAN_OPTIONS", "")}
     process = tollgate(CONFIG.format(guide=guide_sha256.root, port=port, backend_port=backend.port), [port], env=env)
     url = f"https://127.0.0.1:{port}"

@@ -9,8 +9,8 @@ Routes (every response carries `X-Backend-Name`):
   POST /upload                     reads a Content-Length or chunked body as a stream and returns
                                    JSON {bytes, sha256}
   GET /download?bytes=N[&chunked=1]  N bytes of pattern_bytes(), with Content-Length or chunked
-  GET /slow?seconds=S              waits S seconds, then answers like /echo
-  GET /status/NNN                  answers with status NNN
+  GET /slow?seconds=S              waits S seconds, then responds like /echo
+  GET /status/NNN                  responds with status NNN
   GET /__requests                  JSON list of every request received so far, oldest first
   POST /__reset                    clears that list
 A request is recorded as soon as its head is parsed, before its body is read, so a test can

@@ -138,8 +138,8 @@ class RawResponse:
 class RawClient:
     """An HTTP/1.1 client that sends exact bytes over one TLS or plain TCP connection.
 
-    It reads responses itself, so a test controls every byte sent and sees every byte
-    received, including what follows an error response.
+    It parses responses itself, so a test controls every byte sent and can inspect every
+    byte received, including any that follow an error response.
     """
 
     def __init__(self, port, host="127.0.0.1", tls=True, cert=None, key=None, ciphers=None, source=None):
