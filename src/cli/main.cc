@@ -6,6 +6,11 @@
 #include <csignal>
 #include <thread>
 
+namespace tollgate {
+extern const char* const kVersion;
+extern const char* const kCommit;
+}  // namespace tollgate
+
 namespace {
 
 int serve(const std::string& config, std::size_t workers, const std::string& log_level, int grace_seconds) {
@@ -25,6 +30,7 @@ int serve(const std::string& config, std::size_t workers, const std::string& log
 
 int main(int argc, char** argv) {
     CLI::App app{"tollgate: a load balancer with mutual TLS authentication"};
+    app.set_version_flag("--version", std::string("tollgate ") + tollgate::kVersion + " (" + tollgate::kCommit + ")");
     app.require_subcommand(1);
 
     auto* serve_command = app.add_subcommand("serve", "Run the load balancer");
