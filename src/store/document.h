@@ -23,9 +23,9 @@ struct Document {
     std::string id{};
     std::optional<std::string> parent_id{};  // owning resource, e.g. the pool of a member
     std::string name{};
-    std::string body = "{}";  // JSON object as text
-    std::string created_at{};   // RFC 3339 UTC, set by insert()
-    std::string updated_at{};   // RFC 3339 UTC, set by insert() and update()
+    std::string body = "{}";   // JSON object as text
+    std::string created_at{};  // RFC 3339 UTC, set by insert()
+    std::string updated_at{};  // RFC 3339 UTC, set by insert() and update()
 
     bool operator==(const Document&) const = default;
 };
@@ -58,7 +58,7 @@ inline constexpr std::size_t kMaxListLimit = 2000;
 // ordered by insertion.
 struct ListQuery {
     std::optional<std::string> parent_id{};  // only documents with this parent
-    std::size_t limit = kMaxListLimit;     // 0 to kMaxListLimit documents per page
+    std::size_t limit = kMaxListLimit;       // 0 to kMaxListLimit documents per page
     // Id of the last document of the previous page; the page starts after it. With
     // page_reverse, the id of the first document of the current page, and the page ends
     // before it. Without a marker, the first page, or with page_reverse the last one.

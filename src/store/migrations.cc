@@ -159,10 +159,11 @@ core::Result<void> apply_migrations(Database& db, const std::string& applied_at)
         return applied.error();
     }
     if (*applied > latest_schema_version()) {
-        return core::Error::internal(fmt::format(
-            "the database has schema version {}, newer than version {} that this tollgate supports; run a newer "
-            "tollgate or restore a backup",
-            *applied, latest_schema_version()));
+        return core::Error::internal(
+            fmt::format("the database has schema version {}, newer than version {} that this tollgate "
+                        "supports; run a newer "
+                        "tollgate or restore a backup",
+                        *applied, latest_schema_version()));
     }
     for (const Migration& migration : kMigrations) {
         if (migration.version <= *applied) {

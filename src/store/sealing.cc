@@ -40,7 +40,8 @@ core::Error cipher_failure(std::string_view operation) {
         reasons += reasons.empty() ? "" : ", ";
         reasons += text.data();
     }
-    return core::Error::tls(fmt::format("{} failed: {}", operation, reasons.empty() ? "unknown OpenSSL error" : reasons));
+    return core::Error::tls(
+        fmt::format("{} failed: {}", operation, reasons.empty() ? "unknown OpenSSL error" : reasons));
 }
 
 CipherContextPtr new_cipher_context() {
@@ -122,7 +123,8 @@ core::Result<SealedSecret> Sealer::seal(const SecretLocation& location, std::str
     auto context = new_cipher_context();
     int length = 0;
     int total = 0;
-    if (EVP_EncryptInit_ex(context.get(), EVP_aes_256_gcm(), nullptr, key_->bytes().data(), sealed.nonce.data()) != 1 ||
+    if (EVP_EncryptInit_ex(context.get(), EVP_aes_256_gcm(), nullptr, key_->bytes().data(),
+                           sealed.nonce.data()) != 1 ||
         EVP_EncryptUpdate(context.get(), nullptr, &length, reinterpret_cast<const unsigned char*>(aad.data()),
                           static_cast<int>(aad.size())) != 1 ||
         EVP_EncryptUpdate(context.get(), sealed.ciphertext.data(), &length,
@@ -146,28 +148,33 @@ core::Result<SealedSecret> Sealer::seal(const SecretLocation& location, std::str
 core::Result<SecretString> Sealer::open(const SecretLocation& location, const SealedSecret& sealed) const {
     const std::string operation = fmt::format("opening {}", location.describe());
     if (!key_) {
-        return core::Error::internal(fmt::format(
-            "{} failed: no secret key is available (the data was sealed with key id {}): {} is not set and {} does "
-            "not exist; set {} or restore {}",
-            operation, sealed.key_id, kSecretKeyVariable, secret_key_path(data_dir_).string(), kSecretKeyVariable,
-            secret_key_path(data_dir_).string()));
+        return core::Error::internal(
+            fmt::format("{} failed: no secret key is available (the data was sealed with key id {}): {} is "
+                        "not set and {} does "
+                        "not exist; set {} or restore {}",
+                        operation, sealed.key_id, kSecretKeyVariable, secret_key_path(data_dir_).string(),
+                        kSecretKeyVariable, secret_key_path(data_dir_).string()));
     }
     if (sealed.key_id != key_->id()) {
-        return core::Error::internal(fmt::format(
-            "the secret key does not match the one that sealed this data (key id {}, expected {}); set {} or restore {}",
-            key_->id(), sealed.key_id, kSecretKeyVariable, secret_key_path(data_dir_).string()));
+        return core::Error::internal(
+            fmt::format("the secret key does not match the one that sealed this data (key id {}, expected "
+                        "{}); set {} or restore {}",
+                        key_->id(), sealed.key_id, kSecretKeyVariable, secret_key_path(data_dir_).string()));
     }
     if (sealed.nonce.size() != kNonceBytes || sealed.ciphertext.size() < kTagBytes) {
-        return core::Error::internal(fmt::format("{} failed: the stored nonce or ciphertext is truncated", operation));
+        return core::Error::internal(
+            fmt::format("{} failed: the stored nonce or ciphertext is truncated", operation));
     }
 
     const std::size_t text_size = sealed.ciphertext.size() - kTagBytes;
     SecretString plaintext(text_size);
     const std::string aad = additional_data(location);
     auto context = new_cipher_context();
-    auto* tag = const_cast<unsigned char*>(sealed.ciphertext.data() + text_size);  // read only despite the type
+    auto* tag =
+        const_cast<unsigned char*>(sealed.ciphertext.data() + text_size);  // read only despite the type
     int length = 0;
-    if (EVP_DecryptInit_ex(context.get(), EVP_aes_256_gcm(), nullptr, key_->bytes().data(), sealed.nonce.data()) != 1 ||
+    if (EVP_DecryptInit_ex(context.get(), EVP_aes_256_gcm(), nullptr, key_->bytes().data(),
+                           sealed.nonce.data()) != 1 ||
         EVP_DecryptUpdate(context.get(), nullptr, &length, reinterpret_cast<const unsigned char*>(aad.data()),
                           static_cast<int>(aad.size())) != 1 ||
         EVP_DecryptUpdate(context.get(), reinterpret_cast<unsigned char*>(plaintext.data()), &length,
@@ -176,10 +183,12 @@ core::Result<SecretString> Sealer::open(const SecretLocation& location, const Se
         return cipher_failure(operation);
     }
     const int total = length;
-    if (EVP_DecryptFinal_ex(context.get(), reinterpret_cast<unsigned char*>(plaintext.data()) + total, &length) != 1) {
+    if (EVP_DecryptFinal_ex(context.get(), reinterpret_cast<unsigned char*>(plaintext.data()) + total,
+                            &length) != 1) {
         ERR_clear_error();
         return core::Error::internal(fmt::format(
-            "{} failed: the ciphertext does not authenticate, so it was altered or copied from another row", operation));
+            "{} failed: the ciphertext does not authenticate, so it was altered or copied from another row",
+            operation));
     }
     plaintext.truncate(static_cast<std::size_t>(total + length));
     return plaintext;

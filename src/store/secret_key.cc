@@ -109,8 +109,9 @@ core::Result<std::unique_ptr<SecretKey>> read_key_file(const std::filesystem::pa
         return core::Error::invalid(fmt::format("{} is not a regular file", path.string()));
     }
     if ((status.st_mode & 077) != 0) {
-        return core::Error::invalid(fmt::format("{} has group or other permissions (mode {:04o}); run chmod 600 {}",
-                                                path.string(), status.st_mode & 07777, path.string()));
+        return core::Error::invalid(
+            fmt::format("{} has group or other permissions (mode {:04o}); run chmod 600 {}", path.string(),
+                        status.st_mode & 07777, path.string()));
     }
 
     std::array<char, kMaxKeyFileBytes + 1> buffer{};
@@ -136,8 +137,9 @@ core::Result<std::unique_ptr<SecretKey>> read_key_file(const std::filesystem::pa
     }
     OPENSSL_cleanse(buffer.data(), buffer.size());
     if (!bytes) {
-        return core::Error::invalid(fmt::format("{} does not contain a valid key: {}; restore the file from a backup",
-                                                path.string(), kExpectedFormat));
+        return core::Error::invalid(
+            fmt::format("{} does not contain a valid key: {}; restore the file from a backup", path.string(),
+                        kExpectedFormat));
     }
     auto key = std::make_unique<SecretKey>(*bytes, path.string());
     OPENSSL_cleanse(bytes->data(), bytes->size());
@@ -162,7 +164,8 @@ core::Result<void> write_all(int fd, std::string_view text, const std::filesyste
 core::Result<void> sync_directory(const std::filesystem::path& directory) {
     FileDescriptor fd(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (fd.get() < 0 || ::fsync(fd.get()) != 0) {
-        return core::Error::io(fmt::format("sync directory {} failed: {}", directory.string(), std::strerror(errno)));
+        return core::Error::io(
+            fmt::format("sync directory {} failed: {}", directory.string(), std::strerror(errno)));
     }
     return {};
 }
@@ -214,8 +217,9 @@ core::Result<std::unique_ptr<SecretKey>> read_secret_key(const std::filesystem::
     if (const char* variable = std::getenv(kSecretKeyVariable); variable != nullptr) {
         auto bytes = decode_secret_key(variable);
         if (!bytes) {
-            return core::Error::invalid(fmt::format("{} is invalid: {}, e.g. the output of openssl rand -hex 32",
-                                                    kSecretKeyVariable, kExpectedFormat));
+            return core::Error::invalid(
+                fmt::format("{} is invalid: {}, e.g. the output of openssl rand -hex 32", kSecretKeyVariable,
+                            kExpectedFormat));
         }
         auto key = std::make_unique<SecretKey>(*bytes, kSecretKeyVariable);
         OPENSSL_cleanse(bytes->data(), bytes->size());

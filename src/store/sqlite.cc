@@ -7,16 +7,16 @@ namespace {
 
 core::ErrorKind error_kind(int extended_code) {
     switch (extended_code) {
-    case SQLITE_CONSTRAINT_PRIMARYKEY:
-    case SQLITE_CONSTRAINT_UNIQUE:
-        return core::ErrorKind::Conflict;
-    case SQLITE_CONSTRAINT_FOREIGNKEY:
-        return core::ErrorKind::NotFound;
-    case SQLITE_CONSTRAINT_CHECK:
-    case SQLITE_CONSTRAINT_NOTNULL:
-        return core::ErrorKind::InvalidInput;
-    default:
-        return core::ErrorKind::Io;
+        case SQLITE_CONSTRAINT_PRIMARYKEY:
+        case SQLITE_CONSTRAINT_UNIQUE:
+            return core::ErrorKind::Conflict;
+        case SQLITE_CONSTRAINT_FOREIGNKEY:
+            return core::ErrorKind::NotFound;
+        case SQLITE_CONSTRAINT_CHECK:
+        case SQLITE_CONSTRAINT_NOTNULL:
+            return core::ErrorKind::InvalidInput;
+        default:
+            return core::ErrorKind::Io;
     }
 }
 
@@ -36,12 +36,14 @@ core::Error sqlite_error(sqlite3* db, std::string_view operation) {
 
 core::Result<Database> Database::open(const std::filesystem::path& path) {
     sqlite3* raw = nullptr;
-    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+    const int flags =
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
     const int status = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
     Database db(raw);
     if (status != SQLITE_OK) {
         if (raw == nullptr) {
-            return core::Error::io(fmt::format("open database {} failed: {}", path.string(), sqlite3_errstr(status)));
+            return core::Error::io(
+                fmt::format("open database {} failed: {}", path.string(), sqlite3_errstr(status)));
         }
         return sqlite_error(raw, fmt::format("open database {}", path.string()));
     }
@@ -64,8 +66,8 @@ core::Result<Statement> Statement::prepare(const Database& db, const char* sql, 
 }
 
 Statement& Statement::bind(int index, std::string_view text) {
-    const int status = sqlite3_bind_text64(statement_.get(), index, text.data(), text.size(), SQLITE_TRANSIENT,
-                                           SQLITE_UTF8);
+    const int status =
+        sqlite3_bind_text64(statement_.get(), index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
     if (bind_status_ == SQLITE_OK) {
         bind_status_ = status;
     }
@@ -81,7 +83,8 @@ Statement& Statement::bind(int index, std::int64_t value) {
 }
 
 Statement& Statement::bind(int index, std::span<const unsigned char> blob) {
-    const int status = sqlite3_bind_blob64(statement_.get(), index, blob.data(), blob.size(), SQLITE_TRANSIENT);
+    const int status =
+        sqlite3_bind_blob64(statement_.get(), index, blob.data(), blob.size(), SQLITE_TRANSIENT);
     if (bind_status_ == SQLITE_OK) {
         bind_status_ = status;
     }
@@ -101,8 +104,8 @@ Statement& Statement::bind_optional(int index, const std::optional<std::string>&
 
 core::Result<bool> Statement::step() {
     if (bind_status_ != SQLITE_OK) {
-        return core::Error::internal(
-            fmt::format("{} failed: binding a parameter failed: {}", operation_, sqlite3_errstr(bind_status_)));
+        return core::Error::internal(fmt::format("{} failed: binding a parameter failed: {}", operation_,
+                                                 sqlite3_errstr(bind_status_)));
     }
     const int status = sqlite3_step(statement_.get());
     if (status == SQLITE_ROW) {

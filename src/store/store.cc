@@ -39,7 +39,8 @@ core::Result<void> prepare_data_dir(const std::filesystem::path& data_dir) {
 core::Result<void> prepare_database_file(const std::filesystem::path& path) {
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
-        return core::Error::io(fmt::format("create database {} failed: {}", path.string(), std::strerror(errno)));
+        return core::Error::io(
+            fmt::format("create database {} failed: {}", path.string(), std::strerror(errno)));
     }
     struct stat status {};
     core::Result<void> result;
@@ -47,7 +48,8 @@ core::Result<void> prepare_database_file(const std::filesystem::path& path) {
         result = core::Error::io(fmt::format("stat {} failed: {}", path.string(), std::strerror(errno)));
     } else if ((status.st_mode & 077) != 0) {
         if (::fchmod(fd, 0600) != 0) {
-            result = core::Error::io(fmt::format("chmod 600 {} failed: {}", path.string(), std::strerror(errno)));
+            result =
+                core::Error::io(fmt::format("chmod 600 {} failed: {}", path.string(), std::strerror(errno)));
         } else {
             core::logger("store")->warn("changed mode of {} from {:04o} to 0600", path.string(),
                                         status.st_mode & 07777);
@@ -69,7 +71,8 @@ core::Result<void> configure_connection(Database& db, const std::filesystem::pat
         return row.error();
     }
     if (!*row || journal->text(0) != "wal") {
-        return core::Error::io(fmt::format("{} failed: the file system does not support WAL mode", operation));
+        return core::Error::io(
+            fmt::format("{} failed: the file system does not support WAL mode", operation));
     }
     if (sqlite3_busy_timeout(db.handle(), static_cast<int>(kBusyTimeout.count())) != SQLITE_OK) {
         return sqlite_error(db.handle(), operation);
@@ -105,7 +108,8 @@ core::Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& da
     if (auto configured = configure_connection(*db, path); !configured) {
         return configured.error();
     }
-    if (auto migrated = apply_migrations(*db, format_timestamp(std::chrono::system_clock::now())); !migrated) {
+    if (auto migrated = apply_migrations(*db, format_timestamp(std::chrono::system_clock::now()));
+        !migrated) {
         return migrated.error();
     }
 
@@ -114,14 +118,15 @@ core::Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& da
     if (!revision) {
         return revision.error();
     }
-    core::logger("store")->info("opened {} schema_version={} revision={}", path.string(), latest_schema_version(),
-                                *revision);
+    core::logger("store")->info("opened {} schema_version={} revision={}", path.string(),
+                                latest_schema_version(), *revision);
     return store;
 }
 
 core::Result<Transaction> Store::begin() {
     if (in_transaction_) {
-        return core::Error::internal("begin transaction failed: another transaction of this store is still open");
+        return core::Error::internal(
+            "begin transaction failed: another transaction of this store is still open");
     }
     if (auto begun = db_.execute("BEGIN IMMEDIATE", "begin transaction"); !begun) {
         return begun.error();
@@ -131,7 +136,8 @@ core::Result<Transaction> Store::begin() {
 }
 
 core::Result<std::int64_t> Store::revision() const {
-    auto statement = Statement::prepare(db_, "SELECT value FROM meta WHERE key = 'revision'", "read revision");
+    auto statement =
+        Statement::prepare(db_, "SELECT value FROM meta WHERE key = 'revision'", "read revision");
     if (!statement) {
         return statement.error();
     }

@@ -71,8 +71,8 @@ public:
     core::Result<void> put_secret(std::string_view kind, std::string_view project_id, std::string_view id,
                                   std::string_view field, std::string_view plaintext);
     // Opens a secret stored by put_secret(). A missing secret gives ErrorKind::NotFound.
-    core::Result<SecretString> get_secret(std::string_view kind, std::string_view project_id, std::string_view id,
-                                          std::string_view field);
+    core::Result<SecretString> get_secret(std::string_view kind, std::string_view project_id,
+                                          std::string_view id, std::string_view field);
     // Removes a secret. Removing a missing secret succeeds.
     core::Result<void> remove_secret(std::string_view kind, std::string_view project_id, std::string_view id,
                                      std::string_view field);
@@ -88,7 +88,8 @@ private:
     explicit Transaction(Store& store) : store_(&store) {}
 
     core::Result<void> check_open(std::string_view operation) const;
-    core::Result<void> write_references(const Document& document, const std::vector<OutgoingReference>& references);
+    core::Result<void> write_references(const Document& document,
+                                        const std::vector<OutgoingReference>& references);
     core::Result<std::vector<Reference>> query_references(const char* sql, std::string_view kind,
                                                           std::string_view project_id, std::string_view id,
                                                           std::string_view operation);
@@ -96,7 +97,7 @@ private:
                                                const ListQuery& query);
     void finish();
 
-    Store* store_;        // null once committed or rolled back
+    Store* store_;          // null once committed or rolled back
     bool changed_ = false;  // a write statement ran
 };
 

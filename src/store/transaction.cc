@@ -25,12 +25,14 @@ constexpr const char* kListForward = "SELECT " TOLLGATE_DOCUMENT_COLUMNS
 constexpr const char* kListReverse = "SELECT " TOLLGATE_DOCUMENT_COLUMNS
                                      " FROM resources WHERE kind = ?1 AND project_id = ?2 AND seq < ?3"
                                      " ORDER BY seq DESC";
-constexpr const char* kListChildrenForward = "SELECT " TOLLGATE_DOCUMENT_COLUMNS
-                                             " FROM resources WHERE kind = ?1 AND project_id = ?2 AND seq > ?3"
-                                             " AND parent_id = ?4 ORDER BY seq ASC";
-constexpr const char* kListChildrenReverse = "SELECT " TOLLGATE_DOCUMENT_COLUMNS
-                                             " FROM resources WHERE kind = ?1 AND project_id = ?2 AND seq < ?3"
-                                             " AND parent_id = ?4 ORDER BY seq DESC";
+constexpr const char* kListChildrenForward =
+    "SELECT " TOLLGATE_DOCUMENT_COLUMNS
+    " FROM resources WHERE kind = ?1 AND project_id = ?2 AND seq > ?3"
+    " AND parent_id = ?4 ORDER BY seq ASC";
+constexpr const char* kListChildrenReverse =
+    "SELECT " TOLLGATE_DOCUMENT_COLUMNS
+    " FROM resources WHERE kind = ?1 AND project_id = ?2 AND seq < ?3"
+    " AND parent_id = ?4 ORDER BY seq DESC";
 
 #undef TOLLGATE_DOCUMENT_COLUMNS
 
@@ -59,8 +61,8 @@ std::string describe(std::string_view kind, std::string_view id, std::string_vie
 }
 
 core::Error not_found(std::string_view operation) {
-    return core::Error{core::ErrorKind::NotFound, core::Side::Client, fmt::format("{} failed: not found", operation),
-                       false};
+    return core::Error{core::ErrorKind::NotFound, core::Side::Client,
+                       fmt::format("{} failed: not found", operation), false};
 }
 
 // Runs `body` inside a savepoint, so that a failed operation undoes its own statements and
@@ -187,7 +189,8 @@ core::Result<std::int64_t> Transaction::marker_sequence(std::string_view kind, s
     return statement->integer(0);
 }
 
-core::Result<Page> Transaction::list(std::string_view kind, std::string_view project_id, const ListQuery& query) {
+core::Result<Page> Transaction::list(std::string_view kind, std::string_view project_id,
+                                     const ListQuery& query) {
     const std::string operation = fmt::format("list {} in project {}", kind, project_id);
     if (auto open = check_open(operation); !open) {
         return open.error();
@@ -241,9 +244,9 @@ core::Result<Page> Transaction::list(std::string_view kind, std::string_view pro
 core::Result<void> Transaction::write_references(const Document& document,
                                                  const std::vector<OutgoingReference>& references) {
     for (const OutgoingReference& reference : references) {
-        const std::string operation = fmt::format("store reference {} -> {} {} of {}", reference.field,
-                                                  reference.ref_kind, reference.ref_id,
-                                                  describe(document.kind, document.id, document.project_id));
+        const std::string operation =
+            fmt::format("store reference {} -> {} {} of {}", reference.field, reference.ref_kind,
+                        reference.ref_id, describe(document.kind, document.id, document.project_id));
         auto statement = Statement::prepare(store_->db_,
                                             "INSERT INTO refs (kind, project_id, id, field, ref_kind, ref_id)"
                                             " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
@@ -279,10 +282,11 @@ core::Result<Document> Transaction::insert(const Document& document,
         if (!sequence) {
             return sequence.error();
         }
-        auto statement = Statement::prepare(store_->db_,
-                                            "INSERT INTO resources (kind, project_id, id, parent_id, name, body,"
-                                            " created_at, updated_at, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                                            operation);
+        auto statement =
+            Statement::prepare(store_->db_,
+                               "INSERT INTO resources (kind, project_id, id, parent_id, name, body,"
+                               " created_at, updated_at, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                               operation);
         if (!statement) {
             return statement.error();
         }
@@ -317,10 +321,11 @@ core::Result<Document> Transaction::update(const Document& document,
     stored.updated_at = format_timestamp(store_->clock_());
 
     auto updated = in_savepoint(store_->db_, operation, [&]() -> core::Result<void> {
-        auto statement = Statement::prepare(store_->db_,
-                                            "UPDATE resources SET parent_id = ?4, name = ?5, body = ?6, updated_at = ?7"
-                                            " WHERE kind = ?1 AND project_id = ?2 AND id = ?3 RETURNING created_at",
-                                            operation);
+        auto statement =
+            Statement::prepare(store_->db_,
+                               "UPDATE resources SET parent_id = ?4, name = ?5, body = ?6, updated_at = ?7"
+                               " WHERE kind = ?1 AND project_id = ?2 AND id = ?3 RETURNING created_at",
+                               operation);
         if (!statement) {
             return statement.error();
         }
@@ -343,8 +348,8 @@ core::Result<Document> Transaction::update(const Document& document,
             return finished.error();
         }
 
-        auto cleared = Statement::prepare(store_->db_,
-                                          "DELETE FROM refs WHERE kind = ?1 AND project_id = ?2 AND id = ?3", operation);
+        auto cleared = Statement::prepare(
+            store_->db_, "DELETE FROM refs WHERE kind = ?1 AND project_id = ?2 AND id = ?3", operation);
         if (!cleared) {
             return cleared.error();
         }
@@ -363,14 +368,16 @@ core::Result<Document> Transaction::update(const Document& document,
     return stored;
 }
 
-core::Result<void> Transaction::remove(std::string_view kind, std::string_view project_id, std::string_view id) {
+core::Result<void> Transaction::remove(std::string_view kind, std::string_view project_id,
+                                       std::string_view id) {
     const std::string operation = "remove " + describe(kind, id, project_id);
     if (auto open = check_open(operation); !open) {
         return open.error();
     }
     // ON DELETE CASCADE removes the document's rows in refs and secrets with it.
     auto statement = Statement::prepare(
-        store_->db_, "DELETE FROM resources WHERE kind = ?1 AND project_id = ?2 AND id = ?3 RETURNING seq", operation);
+        store_->db_, "DELETE FROM resources WHERE kind = ?1 AND project_id = ?2 AND id = ?3 RETURNING seq",
+        operation);
     if (!statement) {
         return statement.error();
     }
@@ -390,7 +397,8 @@ core::Result<void> Transaction::remove(std::string_view kind, std::string_view p
 }
 
 core::Result<std::vector<Reference>> Transaction::query_references(const char* sql, std::string_view kind,
-                                                                   std::string_view project_id, std::string_view id,
+                                                                   std::string_view project_id,
+                                                                   std::string_view id,
                                                                    std::string_view operation) {
     if (auto open = check_open(operation); !open) {
         return open.error();
@@ -420,12 +428,15 @@ core::Result<std::vector<Reference>> Transaction::query_references(const char* s
     }
 }
 
-core::Result<std::vector<Reference>> Transaction::referrers(std::string_view kind, std::string_view project_id,
+core::Result<std::vector<Reference>> Transaction::referrers(std::string_view kind,
+                                                            std::string_view project_id,
                                                             std::string_view id) {
-    return query_references(kSelectReferrers, kind, project_id, id, "list referrers of " + describe(kind, id, project_id));
+    return query_references(kSelectReferrers, kind, project_id, id,
+                            "list referrers of " + describe(kind, id, project_id));
 }
 
-core::Result<std::vector<Reference>> Transaction::references(std::string_view kind, std::string_view project_id,
+core::Result<std::vector<Reference>> Transaction::references(std::string_view kind,
+                                                             std::string_view project_id,
                                                              std::string_view id) {
     return query_references(kSelectReferences, kind, project_id, id,
                             "list references of " + describe(kind, id, project_id));

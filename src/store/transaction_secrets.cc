@@ -6,8 +6,9 @@
 
 namespace tollgate::store {
 
-core::Result<void> Transaction::put_secret(std::string_view kind, std::string_view project_id, std::string_view id,
-                                           std::string_view field, std::string_view plaintext) {
+core::Result<void> Transaction::put_secret(std::string_view kind, std::string_view project_id,
+                                           std::string_view id, std::string_view field,
+                                           std::string_view plaintext) {
     const SecretLocation location{kind, project_id, id, field};
     const std::string operation = "store secret " + location.describe();
     if (auto open = check_open(operation); !open) {
@@ -18,13 +19,14 @@ core::Result<void> Transaction::put_secret(std::string_view kind, std::string_vi
         return sealed.error();
     }
     // A missing document fails the foreign key, which sqlite_error() reports as NotFound.
-    auto statement = Statement::prepare(store_->db_,
-                                        "INSERT INTO secrets (kind, project_id, id, field, nonce, ciphertext, key_id)"
-                                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-                                        " ON CONFLICT (kind, project_id, id, field) DO UPDATE SET"
-                                        " nonce = excluded.nonce, ciphertext = excluded.ciphertext,"
-                                        " key_id = excluded.key_id",
-                                        operation);
+    auto statement =
+        Statement::prepare(store_->db_,
+                           "INSERT INTO secrets (kind, project_id, id, field, nonce, ciphertext, key_id)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+                           " ON CONFLICT (kind, project_id, id, field) DO UPDATE SET"
+                           " nonce = excluded.nonce, ciphertext = excluded.ciphertext,"
+                           " key_id = excluded.key_id",
+                           operation);
     if (!statement) {
         return statement.error();
     }
@@ -81,7 +83,8 @@ core::Result<void> Transaction::remove_secret(std::string_view kind, std::string
         return open.error();
     }
     auto statement = Statement::prepare(
-        store_->db_, "DELETE FROM secrets WHERE kind = ?1 AND project_id = ?2 AND id = ?3 AND field = ?4", operation);
+        store_->db_, "DELETE FROM secrets WHERE kind = ?1 AND project_id = ?2 AND id = ?3 AND field = ?4",
+        operation);
     if (!statement) {
         return statement.error();
     }

@@ -53,7 +53,8 @@ bool write_value(int fd, std::int64_t value) {
         bool ok = transaction && transaction->insert(make_document("member", document_id(index), body), {}) &&
                   transaction->put_secret("member", "p1", document_id(index), "token", body) &&
                   transaction->update(make_document("pool", "counter", body), {});
-        auto revision = ok ? transaction->commit() : core::Result<std::int64_t>(core::Error::internal("failed"));
+        auto revision =
+            ok ? transaction->commit() : core::Result<std::int64_t>(core::Error::internal("failed"));
         if (!revision || !write_value(fd, *revision)) {
             write_value(fd, -1);
             ::_exit(1);

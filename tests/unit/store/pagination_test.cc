@@ -129,15 +129,17 @@ TEST_F(PaginationTest, ParentFilterSelectsChildren) {
     const Page second = list({.parent_id = "pool-odd", .limit = 10, .marker = first.documents.back().id});
 
     EXPECT_EQ(ids_of(first), (std::vector<std::string>{member_id(1), member_id(3), member_id(5), member_id(7),
-                                                        member_id(9)}));
+                                                       member_id(9)}));
     EXPECT_TRUE(first.has_more);
-    EXPECT_EQ(ids_of(second), (std::vector<std::string>{member_id(11), member_id(13), member_id(15), member_id(17),
-                                                         member_id(19), member_id(21), member_id(23)}));
+    EXPECT_EQ(ids_of(second),
+              (std::vector<std::string>{member_id(11), member_id(13), member_id(15), member_id(17),
+                                        member_id(19), member_id(21), member_id(23)}));
     EXPECT_FALSE(second.has_more);
 }
 
 TEST_F(PaginationTest, ParentFilterInReverse) {
-    const Page page = list({.parent_id = "pool-even", .limit = 3, .marker = member_id(20), .page_reverse = true});
+    const Page page =
+        list({.parent_id = "pool-even", .limit = 3, .marker = member_id(20), .page_reverse = true});
 
     EXPECT_EQ(ids_of(page), (std::vector<std::string>{member_id(14), member_id(16), member_id(18)}));
     EXPECT_TRUE(page.has_more);
@@ -152,7 +154,8 @@ TEST_F(PaginationTest, BodyFilterKeepsPagesFull) {
     const Page second = list({.limit = 4, .marker = first.documents.back().id, .filter = heavy});
     const Page third = list({.limit = 4, .marker = second.documents.back().id, .filter = heavy});
 
-    EXPECT_EQ(ids_of(first), (std::vector<std::string>{member_id(1), member_id(10), member_id(11), member_id(12)}));
+    EXPECT_EQ(ids_of(first),
+              (std::vector<std::string>{member_id(1), member_id(10), member_id(11), member_id(12)}));
     EXPECT_TRUE(first.has_more);
     EXPECT_EQ(ids_of(second), member_ids(13, 16));
     EXPECT_TRUE(second.has_more);
@@ -172,7 +175,8 @@ TEST_F(PaginationTest, UnknownMarkerIsRejected) {
 
     EXPECT_EQ(error.kind, core::ErrorKind::InvalidInput);
     EXPECT_EQ(error.message,
-              "list member in project p1 failed: marker in-other-project is not the id of a member in this project");
+              "list member in project p1 failed: marker in-other-project is not the id of a member in this "
+              "project");
 }
 
 TEST_F(PaginationTest, RemovedDocumentsLeaveOrderIntact) {

@@ -179,7 +179,8 @@ TEST_F(SecretsTest, EachSealUsesNewNonce) {
         ASSERT_TRUE(transaction->commit());
     }
 
-    const auto rows = RawDatabase(store->database_path()).rows("SELECT nonce, ciphertext FROM secrets ORDER BY id");
+    const auto rows =
+        RawDatabase(store->database_path()).rows("SELECT nonce, ciphertext FROM secrets ORDER BY id");
 
     ASSERT_EQ(rows.size(), 2u);
     EXPECT_NE(rows[0][0], rows[1][0]);
@@ -191,11 +192,13 @@ TEST_F(SecretsTest, SecretCopiedToAnotherRowFailsToOpen) {
     ASSERT_TRUE(store);
     {
         RawDatabase raw(store->database_path());
-        raw.execute("INSERT INTO secrets (kind, project_id, id, field, nonce, ciphertext, key_id)"
-                    " SELECT kind, project_id, 'c2', field, nonce, ciphertext, key_id FROM secrets WHERE id = 'c1'");
-        raw.execute("INSERT INTO secrets (kind, project_id, id, field, nonce, ciphertext, key_id)"
-                    " SELECT kind, project_id, id, 'passphrase', nonce, ciphertext, key_id FROM secrets"
-                    " WHERE id = 'c1' AND field = 'private_key'");
+        raw.execute(
+            "INSERT INTO secrets (kind, project_id, id, field, nonce, ciphertext, key_id)"
+            " SELECT kind, project_id, 'c2', field, nonce, ciphertext, key_id FROM secrets WHERE id = 'c1'");
+        raw.execute(
+            "INSERT INTO secrets (kind, project_id, id, field, nonce, ciphertext, key_id)"
+            " SELECT kind, project_id, id, 'passphrase', nonce, ciphertext, key_id FROM secrets"
+            " WHERE id = 'c1' AND field = 'private_key'");
         ASSERT_EQ(raw.value("SELECT COUNT(*) FROM secrets"), "3");
     }
 
@@ -204,12 +207,14 @@ TEST_F(SecretsTest, SecretCopiedToAnotherRowFailsToOpen) {
 
     ASSERT_FALSE(other_id);
     EXPECT_EQ(other_id.error().message,
-              "opening private_key of certificate c2 in project p1 failed: the ciphertext does not authenticate, so "
+              "opening private_key of certificate c2 in project p1 failed: the ciphertext does not "
+              "authenticate, so "
               "it was altered or copied from another row");
     ASSERT_FALSE(other_field);
-    EXPECT_EQ(other_field.error().message,
-              "opening passphrase of certificate c1 in project p1 failed: the ciphertext does not authenticate, so "
-              "it was altered or copied from another row");
+    EXPECT_EQ(
+        other_field.error().message,
+        "opening passphrase of certificate c1 in project p1 failed: the ciphertext does not authenticate, so "
+        "it was altered or copied from another row");
     EXPECT_TRUE(read_secret(*store, "c1"));
 }
 
@@ -222,7 +227,8 @@ TEST_F(SecretsTest, AlteredNonceFailsToOpen) {
 
     ASSERT_FALSE(secret);
     EXPECT_EQ(secret.error().message,
-              "opening private_key of certificate c1 in project p1 failed: the ciphertext does not authenticate, so "
+              "opening private_key of certificate c1 in project p1 failed: the ciphertext does not "
+              "authenticate, so "
               "it was altered or copied from another row");
 }
 
@@ -240,9 +246,10 @@ TEST_F(SecretsTest, WrongKeyGivesExactError) {
 
     ASSERT_FALSE(secret);
     EXPECT_EQ(secret.error().message,
-              fmt::format("the secret key does not match the one that sealed this data (key id {}, expected {}); set "
-                          "TOLLGATE_SECRET_KEY or restore {}",
-                          expected_key_id(*other_key), expected_key_id(*file_key), key_path().string()));
+              fmt::format(
+                  "the secret key does not match the one that sealed this data (key id {}, expected {}); set "
+                  "TOLLGATE_SECRET_KEY or restore {}",
+                  expected_key_id(*other_key), expected_key_id(*file_key), key_path().string()));
 }
 
 TEST_F(SecretsTest, MissingKeyFileGivesExactError) {
@@ -256,11 +263,12 @@ TEST_F(SecretsTest, MissingKeyFileGivesExactError) {
     auto secret = read_secret(*store, "c1");
 
     ASSERT_FALSE(secret);
-    EXPECT_EQ(secret.error().message,
-              fmt::format("opening private_key of certificate c1 in project p1 failed: no secret key is available "
-                          "(the data was sealed with key id {}): TOLLGATE_SECRET_KEY is not set and {} does not "
-                          "exist; set TOLLGATE_SECRET_KEY or restore {}",
-                          expected_key_id(*file_key), key_path().string(), key_path().string()));
+    EXPECT_EQ(
+        secret.error().message,
+        fmt::format("opening private_key of certificate c1 in project p1 failed: no secret key is available "
+                    "(the data was sealed with key id {}): TOLLGATE_SECRET_KEY is not set and {} does not "
+                    "exist; set TOLLGATE_SECRET_KEY or restore {}",
+                    expected_key_id(*file_key), key_path().string(), key_path().string()));
     EXPECT_FALSE(std::filesystem::exists(key_path()));
 }
 
@@ -286,15 +294,17 @@ TEST_F(SecretsTest, KeyFileCreatedOnFirstSeal) {
 
 TEST_F(SecretsTest, KeyFileWithGroupAccessRejected) {
     ASSERT_TRUE(open_with_secret());
-    std::filesystem::permissions(key_path(), std::filesystem::perms::group_read | std::filesystem::perms::others_read,
+    std::filesystem::permissions(key_path(),
+                                 std::filesystem::perms::group_read | std::filesystem::perms::others_read,
                                  std::filesystem::perm_options::add);
 
     auto store = Store::open(temp_.data_dir());
 
     ASSERT_FALSE(store);
     EXPECT_EQ(store.error().kind, core::ErrorKind::InvalidInput);
-    EXPECT_EQ(store.error().message, fmt::format("{} has group or other permissions (mode 0644); run chmod 600 {}",
-                                                 key_path().string(), key_path().string()));
+    EXPECT_EQ(store.error().message,
+              fmt::format("{} has group or other permissions (mode 0644); run chmod 600 {}",
+                          key_path().string(), key_path().string()));
 }
 
 TEST_F(SecretsTest, InvalidKeyFileRejected) {
@@ -305,8 +315,8 @@ TEST_F(SecretsTest, InvalidKeyFileRejected) {
 
     ASSERT_FALSE(store);
     EXPECT_EQ(store.error().message,
-              fmt::format("{} does not contain a valid key: {}; restore the file from a backup", key_path().string(),
-                          kExpectedKeyFormat));
+              fmt::format("{} does not contain a valid key: {}; restore the file from a backup",
+                          key_path().string(), kExpectedKeyFormat));
 }
 
 TEST_F(SecretsTest, EnvironmentKeyAcceptedInHexAndBase64) {
@@ -318,7 +328,8 @@ TEST_F(SecretsTest, EnvironmentKeyAcceptedInHexAndBase64) {
 
     std::string upper_hex = file_content.substr(0, 64);
     std::transform(upper_hex.begin(), upper_hex.end(), upper_hex.begin(), ::toupper);
-    for (const std::string& encoded : {file_content.substr(0, 64), upper_hex, base64(*key), " " + base64(*key) + "\n"}) {
+    for (const std::string& encoded :
+         {file_content.substr(0, 64), upper_hex, base64(*key), " " + base64(*key) + "\n"}) {
         SecretKeyVariable variable(encoded);
         auto store = test::open_store(temp_.data_dir());
         ASSERT_TRUE(store) << encoded;
@@ -390,7 +401,8 @@ TEST_F(SecretsTest, RemoveSecretCountsAsChange) {
 
     ASSERT_FALSE(missing);
     EXPECT_EQ(missing.error().kind, core::ErrorKind::NotFound);
-    EXPECT_EQ(missing.error().message, "read secret private_key of certificate c1 in project p1 failed: not found");
+    EXPECT_EQ(missing.error().message,
+              "read secret private_key of certificate c1 in project p1 failed: not found");
     ASSERT_TRUE(revision);
     EXPECT_EQ(*revision, 2);
 }
@@ -406,7 +418,8 @@ TEST_F(SecretsTest, SecretOfMissingDocumentIsNotFound) {
     ASSERT_FALSE(stored);
     EXPECT_EQ(stored.error().kind, core::ErrorKind::NotFound);
     EXPECT_EQ(stored.error().message,
-              "store secret private_key of certificate missing in project p1 failed: FOREIGN KEY constraint failed");
+              "store secret private_key of certificate missing in project p1 failed: FOREIGN KEY constraint "
+              "failed");
 }
 
 TEST(SecretKeyDecode, AcceptsOnlyThirtyTwoByteKeys) {

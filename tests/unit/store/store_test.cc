@@ -21,7 +21,8 @@ protected:
     test::SecretKeyVariable no_key_variable_{std::nullopt};
 };
 
-Document insert_one(Store& store, const Document& document, const std::vector<OutgoingReference>& references = {}) {
+Document insert_one(Store& store, const Document& document,
+                    const std::vector<OutgoingReference>& references = {}) {
     auto transaction = store.begin();
     EXPECT_TRUE(transaction) << transaction.error().message;
     auto inserted = transaction->insert(document, references);
@@ -44,8 +45,8 @@ TEST_F(StoreTest, OpenCreatesPrivateDirectoryAndDatabase) {
 
 TEST_F(StoreTest, OpenTightensDatabaseMode) {
     ASSERT_TRUE(open_store(temp_.data_dir()));
-    std::filesystem::permissions(temp_.data_dir() / "tollgate.db", std::filesystem::perms::group_read |
-                                                                       std::filesystem::perms::others_read,
+    std::filesystem::permissions(temp_.data_dir() / "tollgate.db",
+                                 std::filesystem::perms::group_read | std::filesystem::perms::others_read,
                                  std::filesystem::perm_options::add);
     ASSERT_EQ(test::file_mode(temp_.data_dir() / "tollgate.db"), 0644u);
 
@@ -120,9 +121,10 @@ TEST_F(StoreTest, OpenRejectsNewerSchema) {
     auto store = Store::open(temp_.data_dir());
 
     ASSERT_FALSE(store);
-    EXPECT_EQ(store.error().message,
-              "the database has schema version 2, newer than version 1 that this tollgate supports; run a newer "
-              "tollgate or restore a backup");
+    EXPECT_EQ(
+        store.error().message,
+        "the database has schema version 2, newer than version 1 that this tollgate supports; run a newer "
+        "tollgate or restore a backup");
 }
 
 TEST_F(StoreTest, InsertGetUpdateRemove) {
@@ -224,7 +226,8 @@ TEST_F(StoreTest, FailedInsertLeavesTransactionUsable) {
     auto transaction = store->begin();
     ASSERT_TRUE(transaction);
     ASSERT_TRUE(transaction->insert(make_document("pool", "a"), {}));
-    ASSERT_FALSE(transaction->insert(make_document("pool", "a"), {{"healthmonitor_id", "healthmonitor", "h1"}}));
+    ASSERT_FALSE(
+        transaction->insert(make_document("pool", "a"), {{"healthmonitor_id", "healthmonitor", "h1"}}));
 
     ASSERT_TRUE(transaction->insert(make_document("pool", "b"), {}));
     ASSERT_TRUE(transaction->commit());
@@ -275,7 +278,8 @@ TEST_F(StoreTest, DestroyedTransactionRollsBack) {
     {
         auto transaction = store->begin();
         ASSERT_TRUE(transaction);
-        ASSERT_TRUE(transaction->insert(make_document("pool", "dropped"), {{"loadbalancer_id", "loadbalancer", "lb1"}}));
+        ASSERT_TRUE(transaction->insert(make_document("pool", "dropped"),
+                                        {{"loadbalancer_id", "loadbalancer", "lb1"}}));
         ASSERT_TRUE(transaction->put_secret("pool", "p1", "dropped", "token", "s3cret"));
         ASSERT_TRUE(transaction->remove("pool", "p1", "kept"));
     }
@@ -296,7 +300,8 @@ TEST_F(StoreTest, OneTransactionAtATime) {
     auto second = store->begin();
 
     ASSERT_FALSE(second);
-    EXPECT_EQ(second.error().message, "begin transaction failed: another transaction of this store is still open");
+    EXPECT_EQ(second.error().message,
+              "begin transaction failed: another transaction of this store is still open");
     ASSERT_TRUE(first->commit());
     EXPECT_TRUE(store->begin());
 }
@@ -385,7 +390,8 @@ TEST_F(StoreTest, ReferrersFollowInsertUpdateRemove) {
                                     {{"default_tls_container_ref", "certificate", "cert-a"},
                                      {"sni_container_refs", "certificate", "cert-a"},
                                      {"sni_container_refs", "certificate", "cert-b"}}));
-    ASSERT_TRUE(transaction->insert(make_document("listener", "l2"), {{"client_ca_tls_container_ref", "certificate", "cert-a"}}));
+    ASSERT_TRUE(transaction->insert(make_document("listener", "l2"),
+                                    {{"client_ca_tls_container_ref", "certificate", "cert-a"}}));
     auto after_insert = transaction->referrers("certificate", "p1", "cert-a");
     ASSERT_TRUE(after_insert) << after_insert.error().message;
     EXPECT_EQ(*after_insert,
@@ -398,17 +404,20 @@ TEST_F(StoreTest, ReferrersFollowInsertUpdateRemove) {
     ASSERT_TRUE(outgoing);
     EXPECT_EQ(outgoing->size(), 3u);
 
-    ASSERT_TRUE(transaction->update(make_document("listener", "l1"), {{"default_tls_container_ref", "certificate", "cert-b"}}));
+    ASSERT_TRUE(transaction->update(make_document("listener", "l1"),
+                                    {{"default_tls_container_ref", "certificate", "cert-b"}}));
     auto after_update_a = transaction->referrers("certificate", "p1", "cert-a");
     auto after_update_b = transaction->referrers("certificate", "p1", "cert-b");
     ASSERT_TRUE(after_update_a);
-    EXPECT_EQ(*after_update_a, (std::vector<Reference>{
-                                   {"listener", "p1", "l2", "client_ca_tls_container_ref", "certificate", "cert-a"},
-                               }));
+    EXPECT_EQ(*after_update_a,
+              (std::vector<Reference>{
+                  {"listener", "p1", "l2", "client_ca_tls_container_ref", "certificate", "cert-a"},
+              }));
     ASSERT_TRUE(after_update_b);
-    EXPECT_EQ(*after_update_b, (std::vector<Reference>{
-                                   {"listener", "p1", "l1", "default_tls_container_ref", "certificate", "cert-b"},
-                               }));
+    EXPECT_EQ(*after_update_b,
+              (std::vector<Reference>{
+                  {"listener", "p1", "l1", "default_tls_container_ref", "certificate", "cert-b"},
+              }));
 
     ASSERT_TRUE(transaction->remove("listener", "p1", "l2"));
     auto after_remove = transaction->referrers("certificate", "p1", "cert-a");

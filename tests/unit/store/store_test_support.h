@@ -87,7 +87,8 @@ public:
     ~RawDatabase() { sqlite3_close_v2(db_); }
 
     // Returns every row, each column as text (BLOBs as their raw bytes, NULL as "").
-    std::vector<std::vector<std::string>> rows(const std::string& sql, const std::vector<std::string>& parameters = {}) {
+    std::vector<std::vector<std::string>> rows(const std::string& sql,
+                                               const std::vector<std::string>& parameters = {}) {
         std::vector<std::vector<std::string>> result;
         sqlite3_stmt* statement = nullptr;
         if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
@@ -95,14 +96,16 @@ public:
             return result;
         }
         for (std::size_t i = 0; i < parameters.size(); ++i) {
-            sqlite3_bind_text(statement, static_cast<int>(i + 1), parameters[i].c_str(), -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(statement, static_cast<int>(i + 1), parameters[i].c_str(), -1,
+                              SQLITE_TRANSIENT);
         }
         int status = SQLITE_OK;
         while ((status = sqlite3_step(statement)) == SQLITE_ROW) {
             std::vector<std::string> row;
             for (int column = 0; column < sqlite3_column_count(statement); ++column) {
                 const auto* data = static_cast<const char*>(sqlite3_column_blob(statement, column));
-                row.emplace_back(data == nullptr ? "" : std::string(data, sqlite3_column_bytes(statement, column)));
+                row.emplace_back(
+                    data == nullptr ? "" : std::string(data, sqlite3_column_bytes(statement, column)));
             }
             result.push_back(std::move(row));
         }
@@ -119,7 +122,9 @@ public:
         return result.empty() || result.front().empty() ? std::string() : result.front().front();
     }
 
-    void execute(const std::string& sql, const std::vector<std::string>& parameters = {}) { rows(sql, parameters); }
+    void execute(const std::string& sql, const std::vector<std::string>& parameters = {}) {
+        rows(sql, parameters);
+    }
 
 private:
     sqlite3* db_ = nullptr;
