@@ -30,9 +30,9 @@ inline constexpr std::chrono::milliseconds kBusyTimeout{5000};
 class Store;
 
 // One write transaction, started with BEGIN IMMEDIATE so that writers serialise. It rolls
-// back on destruction unless commit() succeeded. Only one transaction of a Store may be
-// open at a time. Failed calls leave the transaction open: the caller may go on, or
-// destroy it to roll back.
+// back on destruction unless commit() succeeded, and must not outlive its Store. Only one
+// transaction of a Store may be open at a time. A failed call undoes its own writes and
+// leaves the transaction open: the caller may go on, or destroy it to roll back.
 class Transaction {
 public:
     Transaction(Transaction&& other) noexcept;
@@ -123,8 +123,8 @@ public:
     core::Result<int> schema_version() const;
 
     // Registers a callback that runs after each commit that changed something, in the
-    // order of registration. A callback that throws is logged and does not undo the
-    // commit.
+    // order of registration. The committed transaction has ended by then, so a callback may
+    // begin() a new one. A callback that throws is logged and does not undo the commit.
     void on_commit(CommitCallback callback);
 
     // Replaces the clock that sets created_at and updated_at, for tests.

@@ -378,6 +378,23 @@ TEST_F(StoreTest, ThrowingCallbackKeepsCommit) {
     EXPECT_EQ(notified, (std::vector<std::int64_t>{1}));
 }
 
+TEST_F(StoreTest, CallbackMayReadInNewTransaction) {
+    auto store = open_store(temp_.data_dir());
+    ASSERT_TRUE(store);
+    std::size_t pools_seen = 0;
+    store->on_commit([&store, &pools_seen](std::int64_t) {
+        auto transaction = store->begin();
+        ASSERT_TRUE(transaction) << transaction.error().message;
+        auto pools = transaction->list("pool", "p1", {});
+        ASSERT_TRUE(pools);
+        pools_seen = pools->documents.size();
+    });
+
+    insert_one(*store, make_document("pool", "a"));
+
+    EXPECT_EQ(pools_seen, 1u);
+}
+
 TEST_F(StoreTest, ReferrersFollowInsertUpdateRemove) {
     auto store = open_store(temp_.data_dir());
     ASSERT_TRUE(store);
