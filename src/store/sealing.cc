@@ -8,6 +8,8 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <limits>
+
 namespace tollgate::store {
 namespace {
 
@@ -112,6 +114,13 @@ core::Result<SealedSecret> Sealer::seal(const SecretLocation& location, std::str
         key_ = std::move(*created);
     }
 
+    // EVP takes lengths as int.
+    if (plaintext.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()) - kTagBytes) {
+        return core::Error::invalid(
+            fmt::format("sealing {} failed: the secret is larger than {} bytes", location.describe(),
+                        static_cast<std::size_t>(std::numeric_limits<int>::max()) - kTagBytes));
+    }
+
     SealedSecret sealed;
     sealed.key_id = key_->id();
     sealed.nonce.resize(kNonceBytes);
@@ -190,7 +199,7 @@ core::Result<SecretString> Sealer::open(const SecretLocation& location, const Se
             "{} failed: the ciphertext does not authenticate, so it was altered or copied from another row",
             operation));
     }
-    plaintext.truncate(static_cast<std::size_t>(total + length));
+    plaintext.truncate(static_cast<std::size_t>(total) + static_cast<std::size_t>(length));
     return plaintext;
 }
 
