@@ -9,7 +9,7 @@
 namespace tollgate::core {
 namespace {
 
-constexpr std::array kLoggerNames = {"main", "config", "tls", "proxy", "upstream", "balancer", "bench"};
+constexpr std::array kLoggerNames = {"main", "config", "tls", "proxy", "upstream", "balancer", "store", "bench"};
 
 std::once_flag init_once;
 
