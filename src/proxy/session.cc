@@ -100,7 +100,8 @@ public:
           listener_(listener),
           client_(std::move(client)),
           ssl_(ssl),
-          log_(core::logger("proxy")) {}
+          log_(core::logger("proxy")),
+          watchdog_(stream.get_executor()) {}
 
     asio::awaitable<void> run() {
         bool first = true;
@@ -136,13 +137,18 @@ private:
         refresh_listener();
         auto& socket = beast::get_lowest_layer(stream_);
         const bool idle = buffer_.size() == 0;
-        socket.expires_after(idle && !first ? config().keepalive_timeout : config().client_timeout);
+        socket.expires_never();
+        watchdog_.arm(socket.socket(), idle && !first ? config().keepalive_timeout : config().client_timeout);
 
         http1::RequestParser parser;
         std::uint64_t idle_id = idle ? worker_.add_idle([&socket] { socket.cancel(); }) : 0;
         auto head = co_await http1::read_request_head(stream_, buffer_, parser);
+        watchdog_.disarm();
         if (idle) {
             worker_.remove_idle(idle_id);
+        }
+        if (head == http1::HeadStatus::Failed && watchdog_.fired()) {
+            head = http1::HeadStatus::Timeout;
         }
         switch (head) {
             case http1::HeadStatus::Complete: break;
@@ -150,6 +156,8 @@ private:
             case http1::HeadStatus::Failed: co_return false;
             case http1::HeadStatus::Timeout:
                 if (buffer_.size() > 0) {
+                    log_->debug("[l={} c={}] request head not complete within client_timeout", config().id,
+                                client_text());
                     co_await send_error(408);
                 }
                 co_return false;
@@ -293,7 +301,7 @@ private:
                 std::uint64_t uploaded = 0;
                 auto relayed = co_await http1::relay_body(stream_, buffer_, parser, *upstream.stream, request_framing,
                                                           {config().client_timeout, config().member_timeout},
-                                                          relay_buffer_, head, uploaded);
+                                                          relay_buffer_, head, uploaded, &watchdog_);
                 switch (relayed) {
                     case RelayStatus::Done: break;
                     case RelayStatus::Malformed: co_await send_error(400); co_return false;
@@ -414,6 +422,7 @@ private:
     SSL* ssl_;
     bool peer_loaded_ = false;
     std::shared_ptr<spdlog::logger> log_;
+    http1::ReadWatchdog watchdog_;
     beast::flat_buffer buffer_;
     beast::flat_buffer upstream_buffer_;
     std::vector<std::uint32_t> candidates_;

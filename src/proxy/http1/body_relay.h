@@ -1,6 +1,7 @@
 #pragma once
 
 #include "proxy/http1/forwarding.h"
+#include "proxy/http1/read_watchdog.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -46,11 +47,14 @@ inline constexpr std::size_t kChunkTailroom = 2;
 // so memory stays bounded whatever the body size. `out_framing` is what the receiver was
 // told: Chunked re-encodes each piece, the others copy bytes as they are. `pending` holds
 // bytes that must precede the body (a message head); they go out in the same write as the
-// first piece, which saves a TLS record and a system call per message.
+// first piece, which saves a TLS record and a system call per message. With `watchdog`,
+// a stalled sender leaves its connection open (so that it can be sent 408); without it,
+// the stream's own expiry closes the connection.
 template <typename In, typename Parser, typename Out>
 boost::asio::awaitable<RelayStatus> relay_body(In& in, boost::beast::flat_buffer& in_buffer, Parser& parser, Out& out,
                                                BodyFraming out_framing, Deadlines deadlines, std::span<char> chunk,
-                                               std::string& pending, std::uint64_t& bytes_relayed) {
+                                               std::string& pending, std::uint64_t& bytes_relayed,
+                                               ReadWatchdog* watchdog = nullptr) {
     namespace http = boost::beast::http;
     using boost::asio::as_tuple;
     using boost::asio::use_awaitable;
@@ -60,9 +64,20 @@ boost::asio::awaitable<RelayStatus> relay_body(In& in, boost::beast::flat_buffer
     while (!parser.is_done()) {
         parser.get().body().data = payload;
         parser.get().body().size = capacity;
-        boost::beast::get_lowest_layer(in).expires_after(deadlines.read);
+        if (watchdog != nullptr) {
+            boost::beast::get_lowest_layer(in).expires_never();
+            watchdog->arm(boost::beast::get_lowest_layer(in).socket(), deadlines.read);
+        } else {
+            boost::beast::get_lowest_layer(in).expires_after(deadlines.read);
+        }
         auto [read_error, read_bytes] = co_await http::async_read_some(in, in_buffer, parser, as_tuple(use_awaitable));
         (void)read_bytes;
+        if (watchdog != nullptr) {
+            watchdog->disarm();
+            if (read_error && watchdog->fired()) {
+                co_return RelayStatus::ReadTimeout;
+            }
+        }
         if (read_error == http::error::need_buffer) {
             read_error = {};
         }

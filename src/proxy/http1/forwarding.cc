@@ -20,6 +20,13 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
 }
 
 bool is_stripped(const ListenerRuntime& listener, std::string_view name) {
+    // The whole X-Forwarded-Clientcert family goes, including names tollgate never inserts
+    // (-ciphers), so a backend can trust any header of that family it receives.
+    static constexpr std::string_view kClientcertPrefix = "x-forwarded-clientcert";
+    if (name.size() >= kClientcertPrefix.size() &&
+        boost::beast::iequals(name.substr(0, kClientcertPrefix.size()), kClientcertPrefix)) {
+        return true;
+    }
     // stripped_headers is sorted lowercase; a few entries, so a linear case-insensitive scan.
     return std::any_of(listener.stripped_headers.begin(), listener.stripped_headers.end(),
                        [&](const std::string& stripped) { return boost::beast::iequals(stripped, name); });

@@ -56,11 +56,13 @@ TEST(UpstreamRequest, StripsClientCertificateHeadersOnPlainListener) {
     auto listener = make_listener(model::Protocol::Http);
     finish(listener);
     std::string out = forward("GET / HTTP/1.1\r\nHost: a\r\nx-forwarded-clientcert-SUBJECTDN: CN=evil\r\n"
-                              "X-Forwarded-Clientcert: forged\r\nX-Forwarded-Clientcert-clientverify: SUCCESS\r\n\r\n",
+                              "X-Forwarded-Clientcert: forged\r\nX-Forwarded-Clientcert-clientverify: SUCCESS\r\n"
+                              "X-Forwarded-Clientcert-ciphers: Evil-Cipher\r\n\r\n",
                               listener, ClientFacts{"192.0.2.7", "50000", "", "", "", "", std::nullopt});
     EXPECT_EQ(out.find("evil"), std::string::npos) << out;
     EXPECT_EQ(out.find("forged"), std::string::npos) << out;
     EXPECT_EQ(out.find("SUCCESS"), std::string::npos) << out;
+    EXPECT_EQ(out.find("Evil-Cipher"), std::string::npos) << out;
 }
 
 TEST(UpstreamRequest, ReplacesForgedSubjectWithVerifiedOne) {
