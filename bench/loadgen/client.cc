@@ -96,7 +96,8 @@ asio::awaitable<bool> Client::open_connection() {
     arm_deadline();
     auto [connect_error] = co_await stream_->next_layer().async_connect(endpoint_, kUseTuple);
     if (connect_error) {
-        stats_.record_failure(FailureKind::Connect, timed_out_ ? "connect timed out" : connect_error.message());
+        stats_.record_failure(FailureKind::Connect,
+                              timed_out_ ? "connect timed out" : connect_error.message());
         stream_.reset();
         co_return false;
     }
@@ -122,8 +123,8 @@ asio::awaitable<bool> Client::exchange(Clock::time_point started) {
     arm_deadline();
     auto [write_error, written] = co_await asio::async_write(*stream_, asio::buffer(request_), kUseTuple);
     if (write_error) {
-        stats_.record_failure(FailureKind::Io,
-                              timed_out_ ? "writing the request timed out" : "write: " + write_error.message());
+        stats_.record_failure(FailureKind::Io, timed_out_ ? "writing the request timed out"
+                                                          : "write: " + write_error.message());
         co_return false;
     }
 
@@ -144,7 +145,8 @@ asio::awaitable<bool> Client::exchange(Clock::time_point started) {
     const auto& response = parser.get();
     if (response.result_int() != options_.expect_status) {
         stats_.record_failure(FailureKind::Status, "status " + std::to_string(response.result_int()) +
-                                                       ", expected " + std::to_string(options_.expect_status));
+                                                       ", expected " +
+                                                       std::to_string(options_.expect_status));
         co_return response.keep_alive();
     }
     if (options_.expect_header && !check_expected_header(response)) {
@@ -164,8 +166,8 @@ bool Client::check_expected_header(const Response& response) {
     }
     if (found->value() != expected.value) {
         stats_.record_failure(FailureKind::MissingHeader, "header " + expected.name + " is \"" +
-                                                              std::string(found->value()) + "\", expected \"" +
-                                                              expected.value + "\"");
+                                                              std::string(found->value()) +
+                                                              "\", expected \"" + expected.value + "\"");
         return false;
     }
     return true;

@@ -93,8 +93,8 @@ int run(const Options& options) {
     }
     for (int i = 0; i < options.connections; ++i) {
         Worker& worker = *workers[static_cast<std::size_t>(i % options.threads)];
-        worker.clients.push_back(std::make_unique<Client>(worker.io.get_executor(), *context, options, *endpoint,
-                                                          request, control, worker.stats));
+        worker.clients.push_back(std::make_unique<Client>(worker.io.get_executor(), *context, options,
+                                                          *endpoint, request, control, worker.stats));
     }
     for (auto& worker : workers) {
         for (auto& client : worker->clients) {

@@ -57,25 +57,31 @@ std::variant<Options, int> parse_command_line(int argc, char** argv) {
     CLI::App app{"HTTPS load generator that presents a client certificate (mutual TLS)."};
     app.add_option("--url", options.url, "Target URL, https://HOST:PORT/PATH")->required();
     app.add_option("--cert", options.cert_file, "Client certificate chain, PEM")->check(CLI::ExistingFile);
-    app.add_option("--key", options.key_file, "Private key of the client certificate, PEM")->check(CLI::ExistingFile);
-    app.add_option("--cacert", options.ca_file, "CA bundle that verifies the server, PEM")->check(CLI::ExistingFile);
+    app.add_option("--key", options.key_file, "Private key of the client certificate, PEM")
+        ->check(CLI::ExistingFile);
+    app.add_option("--cacert", options.ca_file, "CA bundle that verifies the server, PEM")
+        ->check(CLI::ExistingFile);
     app.add_flag("--insecure", options.insecure, "Do not verify the server certificate");
-    app.add_flag("--no-cert", options.no_cert, "Present no client certificate, to check that the server rejects it");
+    app.add_flag("--no-cert", options.no_cert,
+                 "Present no client certificate, to check that the server rejects it");
     app.add_option("--tls13-ciphersuites", options.tls13_ciphersuites,
                    "TLS 1.3 suites to offer, colon-separated (default: the OpenSSL list)");
     app.add_option("--mode", mode,
                    "keepalive: sequential requests on persistent connections; handshake: a new connection "
                    "and full TLS handshake per request")
         ->check(CLI::IsMember({"keepalive", "handshake"}));
-    app.add_option("--connections", options.connections, "Concurrent connections")->check(CLI::Range(1, 100000));
-    app.add_option("--threads", options.threads, "Threads, each with its own event loop")->check(CLI::Range(1, 256));
+    app.add_option("--connections", options.connections, "Concurrent connections")
+        ->check(CLI::Range(1, 100000));
+    app.add_option("--threads", options.threads, "Threads, each with its own event loop")
+        ->check(CLI::Range(1, 256));
     auto* duration = app.add_option("--duration", duration_seconds, "Seconds to keep starting requests")
                          ->check(CLI::PositiveNumber);
     app.add_option("--requests", options.requests, "Requests to send in total, across all connections")
         ->check(CLI::PositiveNumber);
     app.add_option("--timeout", timeout_seconds, "Seconds one connect, handshake or exchange may take")
         ->check(CLI::PositiveNumber);
-    app.add_option("--expect-status", options.expect_status, "Status code that counts as success (default 200)")
+    app.add_option("--expect-status", options.expect_status,
+                   "Status code that counts as success (default 200)")
         ->check(CLI::Range(100, 599));
     app.add_option("--expect-header", expect_header,
                    "Header a successful response must carry, 'Name: value' (value compared exactly)");
@@ -159,7 +165,8 @@ core::Result<ExpectedHeader> parse_expected_header(const std::string& text) {
     if (colon == std::string::npos || colon == 0) {
         return core::Error::invalid("invalid --expect-header \"" + text + "\": use 'Name: value'");
     }
-    ExpectedHeader header{trim(std::string_view(text).substr(0, colon)), trim(std::string_view(text).substr(colon + 1))};
+    ExpectedHeader header{trim(std::string_view(text).substr(0, colon)),
+                          trim(std::string_view(text).substr(colon + 1))};
     if (header.name.empty()) {
         return core::Error::invalid("invalid --expect-header \"" + text + "\": the name is empty");
     }

@@ -17,7 +17,7 @@ enum class Mode {
 
 // The parts of an https:// URL the generator needs.
 struct Target {
-    std::string host;         // name or IP literal, without brackets
+    std::string host;  // name or IP literal, without brackets
     std::uint16_t port = 443;
     std::string path = "/";   // origin-form request target, query included
     bool host_is_ip = false;  // IP literals get no SNI and are checked against IP SANs

@@ -19,12 +19,18 @@ double percentile_ms(const std::vector<std::chrono::nanoseconds>& sorted, double
 
 std::string_view to_string(FailureKind kind) {
     switch (kind) {
-        case FailureKind::Connect: return "connect";
-        case FailureKind::Handshake: return "handshake";
-        case FailureKind::Status: return "status";
-        case FailureKind::MissingHeader: return "missing_header";
-        case FailureKind::Io: return "io";
-        case FailureKind::Count_: break;
+        case FailureKind::Connect:
+            return "connect";
+        case FailureKind::Handshake:
+            return "handshake";
+        case FailureKind::Status:
+            return "status";
+        case FailureKind::MissingHeader:
+            return "missing_header";
+        case FailureKind::Io:
+            return "io";
+        case FailureKind::Count_:
+            break;
     }
     return "unknown";
 }
@@ -37,7 +43,8 @@ void Stats::record_failure(FailureKind kind, const std::string& message) {
     const auto index = static_cast<std::size_t>(kind);
     ++failures_[index];
     auto& samples = samples_[index];
-    if (samples.size() < kMaxSamplesPerKind && std::find(samples.begin(), samples.end(), message) == samples.end()) {
+    if (samples.size() < kMaxSamplesPerKind &&
+        std::find(samples.begin(), samples.end(), message) == samples.end()) {
         samples.push_back(message);
     }
 }

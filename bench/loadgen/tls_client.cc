@@ -7,7 +7,8 @@ namespace {
 
 namespace ssl = boost::asio::ssl;
 
-core::Error tls_error(const std::string& action, const std::string& path, const boost::system::error_code& error) {
+core::Error tls_error(const std::string& action, const std::string& path,
+                      const boost::system::error_code& error) {
     return core::Error::tls(action + " \"" + path + "\" failed: " + error.message());
 }
 

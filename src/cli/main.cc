@@ -30,7 +30,8 @@ int serve(const std::string& config, std::size_t workers, const std::string& log
 
 int main(int argc, char** argv) {
     CLI::App app{"tollgate: a load balancer with mutual TLS authentication"};
-    app.set_version_flag("--version", std::string("tollgate ") + tollgate::kVersion + " (" + tollgate::kCommit + ")");
+    app.set_version_flag("--version",
+                         std::string("tollgate ") + tollgate::kVersion + " (" + tollgate::kCommit + ")");
     app.require_subcommand(1);
 
     auto* serve_command = app.add_subcommand("serve", "Run the load balancer");
@@ -38,15 +39,18 @@ int main(int argc, char** argv) {
     std::size_t workers = std::max(1u, std::thread::hardware_concurrency());
     std::string log_level = "info";
     int grace_seconds = 30;
-    serve_command->add_option("--config", config, "Configuration file (YAML or JSON)")->required()->check(CLI::ExistingFile);
+    serve_command->add_option("--config", config, "Configuration file (YAML or JSON)")
+        ->required()
+        ->check(CLI::ExistingFile);
     serve_command->add_option("--workers", workers, "Worker threads, each with its own event loop")
         ->check(CLI::Range(1, 256))
         ->capture_default_str();
     serve_command->add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
         ->capture_default_str();
-    serve_command->add_option("--grace-period", grace_seconds,
-                              "Seconds that SIGTERM waits for requests in flight before closing them")
+    serve_command
+        ->add_option("--grace-period", grace_seconds,
+                     "Seconds that SIGTERM waits for requests in flight before closing them")
         ->check(CLI::Range(0, 3600))
         ->capture_default_str();
 

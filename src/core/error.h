@@ -13,13 +13,13 @@ enum class Side { Client, Backend, Internal };
 
 // Broad category of a failure, used for status codes, retries and metrics.
 enum class ErrorKind {
-    InvalidInput,   // a configuration value or a request is malformed
-    NotFound,       // a referenced resource does not exist
-    Conflict,       // the request clashes with stored state
-    Io,             // a read, write, connect or file operation failed
-    Tls,            // an OpenSSL call failed
-    Timeout,        // a deadline passed
-    Internal,       // a bug or an unexpected library failure
+    InvalidInput,  // a configuration value or a request is malformed
+    NotFound,      // a referenced resource does not exist
+    Conflict,      // the request clashes with stored state
+    Io,            // a read, write, connect or file operation failed
+    Tls,           // an OpenSSL call failed
+    Timeout,       // a deadline passed
+    Internal,      // a bug or an unexpected library failure
 };
 
 // A failure with enough context to log it and show it to a user.

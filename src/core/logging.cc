@@ -9,7 +9,8 @@
 namespace tollgate::core {
 namespace {
 
-constexpr std::array kLoggerNames = {"main", "config", "tls", "proxy", "upstream", "balancer", "store", "bench"};
+constexpr std::array kLoggerNames = {"main",     "config",   "tls",   "proxy",
+                                     "upstream", "balancer", "store", "bench"};
 
 std::once_flag init_once;
 

@@ -15,18 +15,33 @@ constexpr std::array<InsertedHeaderSpec, kInsertedHeaderCount> kSpecs{{
     {H::ForwardedProto, "X-Forwarded-Proto", "X-Forwarded-Proto", "", false, false, false},
     {H::RealIp, "X-Real-IP", "X-Real-IP", "", false, false, false},
     {H::ForwardedElbId, "X-Forwarded-ELB-ID", "X-Forwarded-ELB-ID", "", false, false, false},
-    {H::TlsCertificateId, "X-Forwarded-TLS-Certificate-ID", "X-Forwarded-TLS-Certificate-ID", "", false, false, true},
-    {H::TlsProtocol, "X-Forwarded-TLS-Protocol", "X-Forwarded-TLS-Protocol", "X-Forwarded-TLS-Protocol-alias", false, false, true},
-    {H::TlsCipher, "X-Forwarded-TLS-Cipher", "X-Forwarded-TLS-Cipher", "X-Forwarded-TLS-Cipher-alias", false, false, true},
-    {H::TlsSni, "X-Forwarded-Tls-Sni", "X-Forwarded-Tls-Sni-enable", "X-Forwarded-Tls-Sni-alias", false, false, true},
-    {H::TlsAlpnProtocol, "X-Forwarded-Tls-Alpn-Protocol", "X-Forwarded-Tls-Alpn-Protocol-enable", "X-Forwarded-Tls-Alpn-Protocol-alias", false, false, true},
-    {H::Clientcert, "X-Forwarded-Clientcert", "X-Forwarded-Clientcert-enable", "X-Forwarded-Clientcert-alias", false, true, true},
-    {H::ClientcertSubjectdn, "X-Forwarded-Clientcert-subjectdn", "X-Forwarded-Clientcert-subjectdn-enable", "X-Forwarded-Clientcert-subjectdn-alias", false, true, true},
-    {H::ClientcertIssuerdn, "X-Forwarded-Clientcert-issuerdn", "X-Forwarded-Clientcert-issuerdn-enable", "X-Forwarded-Clientcert-issuerdn-alias", false, true, true},
-    {H::ClientcertFingerprint, "X-Forwarded-Clientcert-fingerprint", "X-Forwarded-Clientcert-fingerprint-enable", "X-Forwarded-Clientcert-fingerprint-alias", false, true, true},
-    {H::ClientcertClientverify, "X-Forwarded-Clientcert-clientverify", "X-Forwarded-Clientcert-clientverify-enable", "X-Forwarded-Clientcert-clientverify-alias", false, true, true},
-    {H::ClientcertSerialnumber, "X-Forwarded-Clientcert-serialnumber", "X-Forwarded-Clientcert-serialnumber-enable", "X-Forwarded-Clientcert-serialnumber-alias", false, true, true},
-    {H::ClientcertEnd, "X-Forwarded-Clientcert-end", "X-Forwarded-Clientcert-end-enable", "X-Forwarded-Clientcert-end-alias", false, true, true},
+    {H::TlsCertificateId, "X-Forwarded-TLS-Certificate-ID", "X-Forwarded-TLS-Certificate-ID", "", false,
+     false, true},
+    {H::TlsProtocol, "X-Forwarded-TLS-Protocol", "X-Forwarded-TLS-Protocol", "X-Forwarded-TLS-Protocol-alias",
+     false, false, true},
+    {H::TlsCipher, "X-Forwarded-TLS-Cipher", "X-Forwarded-TLS-Cipher", "X-Forwarded-TLS-Cipher-alias", false,
+     false, true},
+    {H::TlsSni, "X-Forwarded-Tls-Sni", "X-Forwarded-Tls-Sni-enable", "X-Forwarded-Tls-Sni-alias", false,
+     false, true},
+    {H::TlsAlpnProtocol, "X-Forwarded-Tls-Alpn-Protocol", "X-Forwarded-Tls-Alpn-Protocol-enable",
+     "X-Forwarded-Tls-Alpn-Protocol-alias", false, false, true},
+    {H::Clientcert, "X-Forwarded-Clientcert", "X-Forwarded-Clientcert-enable", "X-Forwarded-Clientcert-alias",
+     false, true, true},
+    {H::ClientcertSubjectdn, "X-Forwarded-Clientcert-subjectdn", "X-Forwarded-Clientcert-subjectdn-enable",
+     "X-Forwarded-Clientcert-subjectdn-alias", false, true, true},
+    {H::ClientcertIssuerdn, "X-Forwarded-Clientcert-issuerdn", "X-Forwarded-Clientcert-issuerdn-enable",
+     "X-Forwarded-Clientcert-issuerdn-alias", false, true, true},
+    {H::ClientcertFingerprint, "X-Forwarded-Clientcert-fingerprint",
+     "X-Forwarded-Clientcert-fingerprint-enable", "X-Forwarded-Clientcert-fingerprint-alias", false, true,
+     true},
+    {H::ClientcertClientverify, "X-Forwarded-Clientcert-clientverify",
+     "X-Forwarded-Clientcert-clientverify-enable", "X-Forwarded-Clientcert-clientverify-alias", false, true,
+     true},
+    {H::ClientcertSerialnumber, "X-Forwarded-Clientcert-serialnumber",
+     "X-Forwarded-Clientcert-serialnumber-enable", "X-Forwarded-Clientcert-serialnumber-alias", false, true,
+     true},
+    {H::ClientcertEnd, "X-Forwarded-Clientcert-end", "X-Forwarded-Clientcert-end-enable",
+     "X-Forwarded-Clientcert-end-alias", false, true, true},
 }};
 
 template <typename T>
@@ -67,9 +82,12 @@ std::string_view to_string(Protocol protocol) {
 
 std::string_view to_string(LbAlgorithm algorithm) {
     switch (algorithm) {
-        case LbAlgorithm::RoundRobin: return "ROUND_ROBIN";
-        case LbAlgorithm::LeastConnections: return "LEAST_CONNECTIONS";
-        case LbAlgorithm::SourceIp: return "SOURCE_IP";
+        case LbAlgorithm::RoundRobin:
+            return "ROUND_ROBIN";
+        case LbAlgorithm::LeastConnections:
+            return "LEAST_CONNECTIONS";
+        case LbAlgorithm::SourceIp:
+            return "SOURCE_IP";
     }
     return "ROUND_ROBIN";
 }

@@ -70,7 +70,7 @@ struct InsertedHeaderSpec {
     std::string_view enable_key;    // e.g. "X-Forwarded-Clientcert-subjectdn-enable"
     std::string_view alias_key;     // e.g. "X-Forwarded-Clientcert-subjectdn-alias", empty if none
     bool enabled_by_default;
-    bool client_certificate_family; // always stripped from client requests on every listener
+    bool client_certificate_family;  // always stripped from client requests on every listener
     bool https_only;
 };
 
@@ -88,7 +88,9 @@ struct InsertHeaders {
 
     // Returns the defaults of the ELB API: X-Forwarded-Host on, the rest off.
     static InsertHeaders defaults();
-    const HeaderSetting& operator[](InsertedHeader header) const { return headers[static_cast<std::size_t>(header)]; }
+    const HeaderSetting& operator[](InsertedHeader header) const {
+        return headers[static_cast<std::size_t>(header)];
+    }
     HeaderSetting& operator[](InsertedHeader header) { return headers[static_cast<std::size_t>(header)]; }
 };
 
@@ -102,7 +104,7 @@ struct Listener {
     std::string client_ca_tls_container_ref;  // CA bundle id, empty when unset
     std::string default_pool_id;              // empty when unset (answers 503)
     ClientAuth client_authentication = ClientAuth::None;
-    int client_verify_depth = 4;              // longest accepted client chain below the trust anchor
+    int client_verify_depth = 4;  // longest accepted client chain below the trust anchor
     std::string tls_ciphers_policy = "tls-1-2-fs-with-1-3";
     std::chrono::seconds keepalive_timeout{60};
     std::chrono::seconds client_timeout{60};
@@ -118,7 +120,7 @@ struct Member {
     std::string name;
     std::string address;  // IPv4 or IPv6 literal
     std::uint16_t protocol_port = 0;
-    int weight = 1;       // 0 to 100; 0 takes no new requests
+    int weight = 1;  // 0 to 100; 0 takes no new requests
 };
 
 struct Pool {

@@ -39,7 +39,8 @@ core::Result<int> open_listen_socket(const tcp::endpoint& endpoint) {
     if (family == AF_INET6) {
         ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
     }
-    if (::bind(fd, endpoint.data(), static_cast<socklen_t>(endpoint.size())) != 0 || ::listen(fd, kListenBacklog) != 0) {
+    if (::bind(fd, endpoint.data(), static_cast<socklen_t>(endpoint.size())) != 0 ||
+        ::listen(fd, kListenBacklog) != 0) {
         std::string reason = std::strerror(errno);
         ::close(fd);
         return core::Error::io(reason);
@@ -76,7 +77,8 @@ int Server::run() {
     for (auto& worker : workers_) {
         worker->start();
     }
-    log->info("ready generation={} listeners={} workers={}", generation_, current_->listeners.size(), workers_.size());
+    log->info("ready generation={} listeners={} workers={}", generation_, current_->listeners.size(),
+              workers_.size());
     wait_for_signal();
     control_.run();
     for (auto& worker : workers_) {
@@ -129,7 +131,8 @@ bool Server::load_and_publish(bool initial) {
         endpoints.insert(listener->endpoint);
         if (!open_endpoints_.contains(listener->endpoint)) {
             core::logger("proxy")->info("listening listener={} address={} protocol={}", listener->config.id,
-                                        endpoint_text(listener->endpoint), model::to_string(listener->config.protocol));
+                                        endpoint_text(listener->endpoint),
+                                        model::to_string(listener->config.protocol));
         }
     }
     for (const auto& endpoint : open_endpoints_) {
@@ -166,8 +169,9 @@ core::Result<std::vector<std::vector<ListenSocket>>> Server::open_new_listeners(
             auto fd = open_listen_socket(endpoint);
             if (!fd) {
                 close_all();
-                return core::Error::io(fmt::format("listeners[{}]: cannot listen on {}: {}; free the port or choose another protocol_port",
-                                                   listener->config.id, endpoint_text(endpoint), fd.error().message));
+                return core::Error::io(fmt::format(
+                    "listeners[{}]: cannot listen on {}: {}; free the port or choose another protocol_port",
+                    listener->config.id, endpoint_text(endpoint), fd.error().message));
             }
             sockets[index].push_back(ListenSocket{endpoint, *fd});
         }
@@ -203,7 +207,8 @@ void Server::begin_stop() {
         worker->drain();
         open += worker->open_connections();
     }
-    core::logger("main")->info("stopping: waiting up to {}s for {} connections", options_.grace_period.count(), open);
+    core::logger("main")->info("stopping: waiting up to {}s for {} connections",
+                               options_.grace_period.count(), open);
     wait_for_drain(std::chrono::steady_clock::now() + options_.grace_period);
 }
 

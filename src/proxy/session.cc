@@ -7,12 +7,12 @@
 #include "proxy/worker.h"
 #include "tls/handshake.h"
 
-#include <boost/asio/ssl/stream.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/parser.hpp>
 #include <fmt/format.h>
 #include <openssl/err.h>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
 
 #include <array>
 
@@ -37,21 +37,29 @@ constexpr std::size_t kMaxCandidates = 3;
 
 std::string_view reason_phrase(int status) {
     switch (status) {
-        case 400: return "Bad Request";
-        case 408: return "Request Timeout";
-        case 431: return "Request Header Fields Too Large";
-        case 502: return "Bad Gateway";
-        case 503: return "Service Unavailable";
-        case 504: return "Gateway Timeout";
-        default: return "Error";
+        case 400:
+            return "Bad Request";
+        case 408:
+            return "Request Timeout";
+        case 431:
+            return "Request Header Fields Too Large";
+        case 502:
+            return "Bad Gateway";
+        case 503:
+            return "Service Unavailable";
+        case 504:
+            return "Gateway Timeout";
+        default:
+            return "Error";
     }
 }
 
 // Builds a short error response; the connection always closes after it.
 std::string error_response(int status) {
     std::string body = fmt::format("{} {}\n", status, reason_phrase(status));
-    return fmt::format("HTTP/1.1 {} {}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
-                       status, reason_phrase(status), body.size(), body);
+    return fmt::format(
+        "HTTP/1.1 {} {}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+        status, reason_phrase(status), body.size(), body);
 }
 
 std::string endpoint_text(const tcp::endpoint& endpoint) {
@@ -92,8 +100,8 @@ struct Upstream {
 template <typename Stream>
 class Session {
 public:
-    Session(Worker& worker, Stream& stream, std::shared_ptr<const Snapshot> snapshot, const ListenerRuntime* listener,
-            http1::ClientFacts client, SSL* ssl)
+    Session(Worker& worker, Stream& stream, std::shared_ptr<const Snapshot> snapshot,
+            const ListenerRuntime* listener, http1::ClientFacts client, SSL* ssl)
         : worker_(worker),
           stream_(stream),
           snapshot_(std::move(snapshot)),
@@ -151,9 +159,11 @@ private:
             head = http1::HeadStatus::Timeout;
         }
         switch (head) {
-            case http1::HeadStatus::Complete: break;
+            case http1::HeadStatus::Complete:
+                break;
             case http1::HeadStatus::Closed:
-            case http1::HeadStatus::Failed: co_return false;
+            case http1::HeadStatus::Failed:
+                co_return false;
             case http1::HeadStatus::Timeout:
                 if (buffer_.size() > 0) {
                     log_->debug("[l={} c={}] request head not complete within client_timeout", config().id,
@@ -182,9 +192,7 @@ private:
         }
     }
 
-    std::span<const std::uint8_t> client_ip_bytes() const {
-        return {client_ip_.data(), client_ip_length_};
-    }
+    std::span<const std::uint8_t> client_ip_bytes() const { return {client_ip_.data(), client_ip_length_}; }
 
 public:
     void set_client_ip(const asio::ip::address& address) {
@@ -202,8 +210,8 @@ public:
 private:
     // Connects to the first candidate that accepts, reusing an idle connection when there
     // is one. Returns an empty stream when every candidate failed.
-    asio::awaitable<Upstream> connect_upstream(const PoolRuntime& pool, std::span<const std::uint32_t> candidates,
-                                               bool allow_reuse) {
+    asio::awaitable<Upstream> connect_upstream(const PoolRuntime& pool,
+                                               std::span<const std::uint32_t> candidates, bool allow_reuse) {
         Upstream upstream;
         for (std::uint32_t member : candidates) {
             const auto& endpoint = pool.endpoints[member];
@@ -227,8 +235,8 @@ private:
                 upstream.member = member;
                 co_return upstream;
             }
-            log_->warn("[l={} p={} m={}] connect failed: {}", config().id, pool.config.id, endpoint_text(endpoint),
-                       ec == beast::error::timeout ? "timed out" : ec.message());
+            log_->warn("[l={} p={} m={}] connect failed: {}", config().id, pool.config.id,
+                       endpoint_text(endpoint), ec == beast::error::timeout ? "timed out" : ec.message());
             if (!config().enable_member_retry) {
                 break;
             }
@@ -293,20 +301,28 @@ private:
                     co_return false;
                 }
             } else {
-                if (boost::beast::iequals(request[http::field::expect], "100-continue") && request.version() == 11) {
+                if (boost::beast::iequals(request[http::field::expect], "100-continue") &&
+                    request.version() == 11) {
                     beast::get_lowest_layer(stream_).expires_after(config().client_timeout);
                     static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
                     co_await asio::async_write(stream_, asio::buffer(kContinue), as_tuple(use_awaitable));
                 }
                 std::uint64_t uploaded = 0;
-                auto relayed = co_await http1::relay_body(stream_, buffer_, parser, *upstream.stream, request_framing,
-                                                          {config().client_timeout, config().member_timeout},
-                                                          relay_buffer_, head, uploaded, &watchdog_);
+                auto relayed =
+                    co_await http1::relay_body(stream_, buffer_, parser, *upstream.stream, request_framing,
+                                               {config().client_timeout, config().member_timeout},
+                                               relay_buffer_, head, uploaded, &watchdog_);
                 switch (relayed) {
-                    case RelayStatus::Done: break;
-                    case RelayStatus::Malformed: co_await send_error(400); co_return false;
-                    case RelayStatus::ReadTimeout: co_await send_error(408); co_return false;
-                    case RelayStatus::ReadFailed: co_return false;
+                    case RelayStatus::Done:
+                        break;
+                    case RelayStatus::Malformed:
+                        co_await send_error(400);
+                        co_return false;
+                    case RelayStatus::ReadTimeout:
+                        co_await send_error(408);
+                        co_return false;
+                    case RelayStatus::ReadFailed:
+                        co_return false;
                     case RelayStatus::WriteFailed:
                         log_->warn("[l={} m={}] sending the request body failed", config().id, backend_host);
                         co_await send_error(502);
@@ -314,7 +330,8 @@ private:
                 }
             }
 
-            auto outcome = co_await relay_response(request, upstream, backend_host, !has_body && upstream.reused);
+            auto outcome =
+                co_await relay_response(request, upstream, backend_host, !has_body && upstream.reused);
             if (outcome == ResponseOutcome::RetryOnNewConnection) {
                 continue;
             }
@@ -326,8 +343,9 @@ private:
 
     enum class ResponseOutcome { KeepAlive, Close, RetryOnNewConnection };
 
-    asio::awaitable<ResponseOutcome> relay_response(const http1::RequestParser::value_type& request, Upstream& upstream,
-                                                    const std::string& backend_host, bool may_retry) {
+    asio::awaitable<ResponseOutcome> relay_response(const http1::RequestParser::value_type& request,
+                                                    Upstream& upstream, const std::string& backend_host,
+                                                    bool may_retry) {
         auto& backend = *upstream.stream;
         upstream_buffer_.clear();
         std::optional<ResponseParser> parser;
@@ -339,7 +357,8 @@ private:
                 parser->skip(true);
             }
             backend.expires_after(config().member_timeout);
-            auto [ec, read] = co_await http::async_read_header(backend, upstream_buffer_, *parser, as_tuple(use_awaitable));
+            auto [ec, read] =
+                co_await http::async_read_header(backend, upstream_buffer_, *parser, as_tuple(use_awaitable));
             (void)read;
             if (ec == beast::error::timeout) {
                 log_->warn("[l={} m={}] no response within member_timeout {}s", config().id, backend_host,
@@ -348,11 +367,12 @@ private:
                 co_return ResponseOutcome::Close;
             }
             if (ec) {
-                if (may_retry && upstream_buffer_.size() == 0 && (ec == http::error::end_of_stream ||
-                                                                  ec == asio::error::connection_reset)) {
+                if (may_retry && upstream_buffer_.size() == 0 &&
+                    (ec == http::error::end_of_stream || ec == asio::error::connection_reset)) {
                     co_return ResponseOutcome::RetryOnNewConnection;
                 }
-                log_->warn("[l={} m={}] reading the response failed: {}", config().id, backend_host, ec.message());
+                log_->warn("[l={} m={}] reading the response failed: {}", config().id, backend_host,
+                           ec.message());
                 co_await send_error(502);
                 co_return ResponseOutcome::Close;
             }
@@ -361,7 +381,8 @@ private:
                 continue;  // Interim responses are dropped because the proxy sends 100 Continue itself.
             }
             if (status == 101) {
-                log_->warn("[l={} m={}] backend switched protocols, which is not supported", config().id, backend_host);
+                log_->warn("[l={} m={}] backend switched protocols, which is not supported", config().id,
+                           backend_host);
                 co_await send_error(502);
                 co_return ResponseOutcome::Close;
             }
@@ -370,7 +391,8 @@ private:
 
         auto& response = parser->get();
         const int status = response.result_int();
-        const bool client_keeps = request.keep_alive() && config().keepalive_timeout.count() > 0 && !worker_.draining();
+        const bool client_keeps =
+            request.keep_alive() && config().keepalive_timeout.count() > 0 && !worker_.draining();
         BodyFraming framing = BodyFraming::None;
         std::uint64_t length = 0;
         const bool bodiless = request.method() == http::verb::head || status == 204 || status == 304;
@@ -387,7 +409,8 @@ private:
         std::string head = http1::build_client_response(response, framing, length, client_keeps);
         if (bodiless) {
             beast::get_lowest_layer(stream_).expires_after(config().client_timeout);
-            auto [write_error, written] = co_await asio::async_write(stream_, asio::buffer(head), as_tuple(use_awaitable));
+            auto [write_error, written] =
+                co_await asio::async_write(stream_, asio::buffer(head), as_tuple(use_awaitable));
             (void)written;
             if (write_error) {
                 co_return ResponseOutcome::Close;
@@ -399,7 +422,8 @@ private:
                                                       relay_buffer_, head, downloaded);
             if (relayed != RelayStatus::Done) {
                 if (relayed != RelayStatus::WriteFailed) {
-                    log_->warn("[l={} m={}] response body from the backend ended early", config().id, backend_host);
+                    log_->warn("[l={} m={}] response body from the backend ended early", config().id,
+                               backend_host);
                 }
                 co_return ResponseOutcome::Close;
             }
@@ -431,10 +455,11 @@ private:
     std::vector<char> relay_buffer_ = std::vector<char>(kRelayBufferBytes);
 };
 
-void log_handshake_failure(const ListenerRuntime& listener, const std::string& client, tls::HandshakeFailure failure,
-                           const tls::VerifyRecord& record) {
+void log_handshake_failure(const ListenerRuntime& listener, const std::string& client,
+                           tls::HandshakeFailure failure, const tls::VerifyRecord& record) {
     auto log = core::logger("tls");
-    bool client_side = failure == tls::HandshakeFailure::ClientClosed || failure == tls::HandshakeFailure::Timeout;
+    bool client_side =
+        failure == tls::HandshakeFailure::ClientClosed || failure == tls::HandshakeFailure::Timeout;
     log->log(client_side ? spdlog::level::debug : spdlog::level::info,
              "handshake rejected listener={} client={} reason={} subject=\"{}\"", listener.config.id, client,
              tls::code(failure), record.subject);
@@ -449,7 +474,8 @@ std::string alpn_of(SSL* ssl) {
 
 }  // namespace
 
-asio::awaitable<void> serve_connection(Worker& worker, tcp::socket socket, std::shared_ptr<const Snapshot> snapshot,
+asio::awaitable<void> serve_connection(Worker& worker, tcp::socket socket,
+                                       std::shared_ptr<const Snapshot> snapshot,
                                        const ListenerRuntime* listener) {
     boost::system::error_code ec;
     const tcp::endpoint remote = socket.remote_endpoint(ec);
@@ -463,7 +489,8 @@ asio::awaitable<void> serve_connection(Worker& worker, tcp::socket socket, std::
 
     if (!listener->tls) {
         PlainStream stream(std::move(socket));
-        Session<PlainStream> session(worker, stream, std::move(snapshot), listener, std::move(client), nullptr);
+        Session<PlainStream> session(worker, stream, std::move(snapshot), listener, std::move(client),
+                                     nullptr);
         session.set_client_ip(remote.address());
         co_await session.run();
         stream.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -481,7 +508,8 @@ asio::awaitable<void> serve_connection(Worker& worker, tcp::socket socket, std::
     const std::string client_text = fmt::format("{}:{}", client.address, client.port);
 
     stream.next_layer().expires_after(listener->config.client_timeout);
-    auto [handshake_error] = co_await stream.async_handshake(asio::ssl::stream_base::server, as_tuple(use_awaitable));
+    auto [handshake_error] =
+        co_await stream.async_handshake(asio::ssl::stream_base::server, as_tuple(use_awaitable));
     if (handshake_error) {
         // Asio moves the OpenSSL error from the queue into the error_code. It is pushed back
         // so that classify_handshake_failure can read it.

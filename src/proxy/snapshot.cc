@@ -1,8 +1,8 @@
 #include "proxy/snapshot.h"
 
-#include <boost/algorithm/string/case_conv.hpp>
 #include <fmt/format.h>
 #include <openssl/evp.h>
+#include <boost/algorithm/string/case_conv.hpp>
 
 #include <algorithm>
 
@@ -14,10 +14,10 @@ using boost::asio::ip::tcp;
 
 // Returns a key that changes whenever anything that shapes the SSL_CTX changes.
 std::string settings_key(const tls::ServerTlsSettings& settings) {
-    std::string material = fmt::format("{}\n{}\n{}\n{}\n{}\n{}\n{}\n", settings.listener_id, settings.certificate_pem,
-                                       settings.private_key_pem, settings.client_ca_pem,
-                                       tls::to_string(settings.client_auth), settings.verify_depth,
-                                       settings.policy_name);
+    std::string material =
+        fmt::format("{}\n{}\n{}\n{}\n{}\n{}\n{}\n", settings.listener_id, settings.certificate_pem,
+                    settings.private_key_pem, settings.client_ca_pem, tls::to_string(settings.client_auth),
+                    settings.verify_depth, settings.policy_name);
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
     EVP_Digest(material.data(), material.size(), digest, &length, EVP_sha256(), nullptr);
@@ -58,8 +58,9 @@ std::shared_ptr<PoolRuntime> compile_pool(const model::Pool& pool, std::size_t w
         boost::system::error_code ec;
         auto address = make_address(member.address, ec);
         if (ec) {
-            errors.push_back(fmt::format("pools[{}].members[{}].address: invalid address \"{}\": use an IPv4 or IPv6 literal",
-                                         pool.id, member.id, member.address));
+            errors.push_back(fmt::format(
+                "pools[{}].members[{}].address: invalid address \"{}\": use an IPv4 or IPv6 literal", pool.id,
+                member.id, member.address));
             return nullptr;
         }
         runtime->endpoints.emplace_back(address, member.protocol_port);
@@ -70,12 +71,14 @@ std::shared_ptr<PoolRuntime> compile_pool(const model::Pool& pool, std::size_t w
     return runtime;
 }
 
-std::shared_ptr<const tls::ServerContext> compile_tls(const model::Config& config, const model::Listener& listener,
-                                                      TlsContextCache& cache, CompileResult& result) {
+std::shared_ptr<const tls::ServerContext> compile_tls(const model::Config& config,
+                                                      const model::Listener& listener, TlsContextCache& cache,
+                                                      CompileResult& result) {
     const auto* server = config.find_certificate(listener.default_tls_container_ref);
     if (server == nullptr) {
-        result.errors.push_back(fmt::format("listeners[{}].default_tls_container_ref: certificate \"{}\" not found",
-                                            listener.id, listener.default_tls_container_ref));
+        result.errors.push_back(
+            fmt::format("listeners[{}].default_tls_container_ref: certificate \"{}\" not found", listener.id,
+                        listener.default_tls_container_ref));
         return nullptr;
     }
     tls::ServerTlsSettings settings;
@@ -112,7 +115,8 @@ const ListenerRuntime* Snapshot::find_listener(std::string_view id) const {
     return nullptr;
 }
 
-core::Result<std::shared_ptr<const tls::ServerContext>> TlsContextCache::get(const tls::ServerTlsSettings& settings) {
+core::Result<std::shared_ptr<const tls::ServerContext>> TlsContextCache::get(
+    const tls::ServerTlsSettings& settings) {
     std::string key = settings_key(settings);
     if (auto found = contexts_.find(key); found != contexts_.end()) {
         if (auto context = found->second.lock()) {
@@ -149,8 +153,9 @@ CompileResult compile_snapshot(const model::Config& config, std::uint64_t genera
         boost::system::error_code ec;
         auto address = make_address(runtime->vip_address, ec);
         if (ec) {
-            result.errors.push_back(fmt::format("loadbalancers[{}].vip_address: invalid address \"{}\": use an IPv4 or IPv6 literal",
-                                                listener.loadbalancer_id, runtime->vip_address));
+            result.errors.push_back(fmt::format(
+                "loadbalancers[{}].vip_address: invalid address \"{}\": use an IPv4 or IPv6 literal",
+                listener.loadbalancer_id, runtime->vip_address));
             continue;
         }
         runtime->endpoint = tcp::endpoint(address, listener.protocol_port);

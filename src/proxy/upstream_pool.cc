@@ -17,7 +17,8 @@ bool still_usable(boost::asio::ip::tcp::socket& socket) {
 
 }  // namespace
 
-std::optional<boost::asio::ip::tcp::socket> UpstreamPool::take(const boost::asio::ip::tcp::endpoint& endpoint) {
+std::optional<boost::asio::ip::tcp::socket> UpstreamPool::take(
+    const boost::asio::ip::tcp::endpoint& endpoint) {
     auto found = idle_.find(endpoint);
     if (found == idle_.end()) {
         return std::nullopt;
@@ -35,7 +36,8 @@ std::optional<boost::asio::ip::tcp::socket> UpstreamPool::take(const boost::asio
     return std::nullopt;
 }
 
-void UpstreamPool::give_back(const boost::asio::ip::tcp::endpoint& endpoint, boost::asio::ip::tcp::socket socket) {
+void UpstreamPool::give_back(const boost::asio::ip::tcp::endpoint& endpoint,
+                             boost::asio::ip::tcp::socket socket) {
     auto& sockets = idle_[endpoint];
     if (sockets.size() >= kMaxIdlePerBackend) {
         boost::system::error_code ignored;

@@ -5,8 +5,8 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 namespace tollgate::proxy {
 
@@ -76,7 +76,8 @@ void Worker::apply_on_thread(std::shared_ptr<const Snapshot> snapshot, std::vect
         boost::system::error_code ec;
         acceptor->acceptor.assign(socket.endpoint.protocol(), socket.fd, ec);
         if (ec) {
-            core::logger("proxy")->error("worker {}: cannot adopt listening socket: {}", index_, ec.message());
+            core::logger("proxy")->error("worker {}: cannot adopt listening socket: {}", index_,
+                                         ec.message());
             continue;
         }
         acceptors_[socket.endpoint] = acceptor;
@@ -144,8 +145,8 @@ asio::awaitable<void> Worker::accept_loop(std::shared_ptr<Acceptor> acceptor) {
                            try {
                                std::rethrow_exception(error);
                            } catch (const std::exception& e) {
-                               core::logger("proxy")->error("worker {}: connection failed with an exception: {}",
-                                                            index_, e.what());
+                               core::logger("proxy")->error(
+                                   "worker {}: connection failed with an exception: {}", index_, e.what());
                            }
                        });
     }

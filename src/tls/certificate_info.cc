@@ -51,7 +51,8 @@ system_clock::time_point to_time_point(const ASN1_TIME* time) {
     using namespace std::chrono;
     const sys_days day = year{parts.tm_year + 1900} / month{static_cast<unsigned>(parts.tm_mon + 1)} /
                          std::chrono::day{static_cast<unsigned>(parts.tm_mday)};
-    const sys_seconds seconds = day + hours{parts.tm_hour} + minutes{parts.tm_min} + std::chrono::seconds{parts.tm_sec};
+    const sys_seconds seconds =
+        day + hours{parts.tm_hour} + minutes{parts.tm_min} + std::chrono::seconds{parts.tm_sec};
 
     if (seconds >= floor<std::chrono::seconds>(system_clock::time_point::max())) {
         return system_clock::time_point::max();
@@ -83,18 +84,26 @@ bool has_weak_signature(X509* certificate) {
         int public_key_nid = NID_undef;
         OBJ_find_sigid_algs(X509_get_signature_nid(certificate), &digest_nid, &public_key_nid);
     }
-    return is_weak_digest(digest_nid) || (security_bits >= 0 && security_bits < kMinimumSignatureSecurityBits);
+    return is_weak_digest(digest_nid) ||
+           (security_bits >= 0 && security_bits < kMinimumSignatureSecurityBits);
 }
 
 std::string key_type_name(const EVP_PKEY* key) {
     switch (EVP_PKEY_get_base_id(key)) {
-        case EVP_PKEY_RSA: return "RSA";
-        case EVP_PKEY_RSA_PSS: return "RSA-PSS";
-        case EVP_PKEY_EC: return "EC";
-        case EVP_PKEY_ED25519: return "ED25519";
-        case EVP_PKEY_ED448: return "ED448";
-        case EVP_PKEY_DSA: return "DSA";
-        default: return "unknown";
+        case EVP_PKEY_RSA:
+            return "RSA";
+        case EVP_PKEY_RSA_PSS:
+            return "RSA-PSS";
+        case EVP_PKEY_EC:
+            return "EC";
+        case EVP_PKEY_ED25519:
+            return "ED25519";
+        case EVP_PKEY_ED448:
+            return "ED448";
+        case EVP_PKEY_DSA:
+            return "DSA";
+        default:
+            return "unknown";
     }
 }
 
@@ -122,8 +131,9 @@ std::vector<std::string> subject_alt_names(X509* certificate) {
         const GENERAL_NAME* name = sk_GENERAL_NAME_value(general_names, i);
         if (name->type == GEN_DNS) {
             const ASN1_IA5STRING* dns = name->d.dNSName;
-            names.push_back(fmt::format("DNS:{}", std::string_view(reinterpret_cast<const char*>(ASN1_STRING_get0_data(dns)),
-                                                                   static_cast<std::size_t>(ASN1_STRING_length(dns)))));
+            names.push_back(fmt::format(
+                "DNS:{}", std::string_view(reinterpret_cast<const char*>(ASN1_STRING_get0_data(dns)),
+                                           static_cast<std::size_t>(ASN1_STRING_length(dns)))));
         } else if (name->type == GEN_IPADD) {
             names.push_back(fmt::format("IP:{}", format_ip_address(name->d.iPAddress)));
         }
@@ -133,8 +143,8 @@ std::vector<std::string> subject_alt_names(X509* certificate) {
 }
 
 bool has_ca_basic_constraint(X509* certificate) {
-    auto* constraints =
-        static_cast<BASIC_CONSTRAINTS*>(X509_get_ext_d2i(certificate, NID_basic_constraints, nullptr, nullptr));
+    auto* constraints = static_cast<BASIC_CONSTRAINTS*>(
+        X509_get_ext_d2i(certificate, NID_basic_constraints, nullptr, nullptr));
     if (constraints == nullptr) {
         return false;
     }
@@ -245,7 +255,8 @@ CertificateFacts inspect_certificate(X509* certificate) {
     // X509_get_extension_flags computes the cached extension data on first use.
     const uint32_t flags = X509_get_extension_flags(certificate);
     facts.key_usage_present = (flags & EXFLAG_KUSAGE) != 0;
-    facts.key_usage_cert_sign = facts.key_usage_present && (X509_get_key_usage(certificate) & KU_KEY_CERT_SIGN) != 0;
+    facts.key_usage_cert_sign =
+        facts.key_usage_present && (X509_get_key_usage(certificate) & KU_KEY_CERT_SIGN) != 0;
     facts.extended_key_usage_present = (flags & EXFLAG_XKUSAGE) != 0;
     if (facts.extended_key_usage_present) {
         const uint32_t usages = X509_get_extended_key_usage(certificate);
@@ -266,7 +277,8 @@ std::vector<std::string> certificate_weaknesses(const CertificateFacts& facts, C
         // anchor (openssl verify -auth_level 1 accepts one).
         weaknesses.push_back(fmt::format(
             "The certificate signs itself with {} ({}). OpenSSL does not check that signature, but browsers "
-            "reject it, and a CA that uses {} usually signs the certificates it issues with it too. Reissue it "
+            "reject it, and a CA that uses {} usually signs the certificates it issues with it too. Reissue "
+            "it "
             "with -sha256 in place of -sha1.",
             weak_digest_name(facts.signature_algorithm), facts.signature_algorithm,
             weak_digest_name(facts.signature_algorithm)));
@@ -280,8 +292,10 @@ std::vector<std::string> certificate_weaknesses(const CertificateFacts& facts, C
     if (facts.version == 1) {
         weaknesses.push_back(
             role == CertificateRole::ClientCa
-                ? "The CA certificate is X.509 version 1, so it has no extensions. OpenSSL accepts a version 1 CA "
-                  "only as a self-signed root, and X.509 strict checks reject it. Reissue it as version 3 with "
+                ? "The CA certificate is X.509 version 1, so it has no extensions. OpenSSL accepts a version "
+                  "1 CA "
+                  "only as a self-signed root, and X.509 strict checks reject it. Reissue it as version 3 "
+                  "with "
                   "basicConstraints=critical,CA:TRUE."
                 : "The certificate is X.509 version 1, so it has no extensions such as subjectAltName or "
                   "extendedKeyUsage. Reissue it as version 3 by passing an -extfile to openssl x509 -req.");
@@ -289,38 +303,45 @@ std::vector<std::string> certificate_weaknesses(const CertificateFacts& facts, C
 
     if (role == CertificateRole::Server && facts.subject_alt_names.empty()) {
         weaknesses.push_back(
-            "The certificate has no subjectAltName, and browsers ignore the subject CN when they match the host "
+            "The certificate has no subjectAltName, and browsers ignore the subject CN when they match the "
+            "host "
             "name, so they reject it. Reissue it with subjectAltName=DNS:<host name> in its extensions.");
     }
 
     if (role == CertificateRole::ClientCa && facts.version != 1 && !facts.basic_constraints_ca) {
         weaknesses.push_back(
             facts.basic_constraints_present
-                ? "The CA certificate has basicConstraints CA:FALSE, so OpenSSL does not accept it as the issuer "
+                ? "The CA certificate has basicConstraints CA:FALSE, so OpenSSL does not accept it as the "
+                  "issuer "
                   "of client certificates. Reissue it with basicConstraints=critical,CA:TRUE."
-                : "The CA certificate has no basicConstraints CA:TRUE, so OpenSSL accepts it as an issuer only if "
+                : "The CA certificate has no basicConstraints CA:TRUE, so OpenSSL accepts it as an issuer "
+                  "only if "
                   "its keyUsage includes keyCertSign. Reissue it with basicConstraints=critical,CA:TRUE.");
     }
 
     if ((facts.key_type == "RSA" || facts.key_type == "RSA-PSS") && facts.key_bits < kMinimumRsaBits) {
-        weaknesses.push_back(fmt::format(
-            "The RSA key has {} bits, fewer than the 2048 that browsers and current CAs require, and OpenSSL 3 "
-            "rejects keys under 1024 bits at security level 1. Generate a new key with openssl genrsa -out key.pem "
-            "2048 and reissue the certificate.",
-            facts.key_bits));
+        weaknesses.push_back(
+            fmt::format("The RSA key has {} bits, fewer than the 2048 that browsers and current CAs require, "
+                        "and OpenSSL 3 "
+                        "rejects keys under 1024 bits at security level 1. Generate a new key with openssl "
+                        "genrsa -out key.pem "
+                        "2048 and reissue the certificate.",
+                        facts.key_bits));
     }
 
     const auto now = system_clock::now();
     if (facts.not_after < now) {
-        weaknesses.push_back(fmt::format(
-            "The certificate expired on {}, so clients and OpenSSL reject it. Renew it with a new validity period.",
-            format_rfc3339(facts.not_after)));
+        weaknesses.push_back(
+            fmt::format("The certificate expired on {}, so clients and OpenSSL reject it. Renew it with a "
+                        "new validity period.",
+                        format_rfc3339(facts.not_after)));
     }
     if (facts.not_before > now) {
-        weaknesses.push_back(fmt::format(
-            "The certificate is not valid before {}, so it is rejected until then. Check the clock of the machine "
-            "that issued it.",
-            format_rfc3339(facts.not_before)));
+        weaknesses.push_back(
+            fmt::format("The certificate is not valid before {}, so it is rejected until then. Check the "
+                        "clock of the machine "
+                        "that issued it.",
+                        format_rfc3339(facts.not_before)));
     }
 
     return weaknesses;

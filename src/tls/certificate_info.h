@@ -10,28 +10,28 @@ namespace tollgate::tls {
 
 // What tollgate reports about one certificate.
 struct CertificateFacts {
-    std::string subject;                // RFC 4514 string, e.g. "CN=www.test.com,O=ELB"
-    std::string issuer;                 // RFC 4514 string
-    std::string serial_hex;             // lowercase hex without separators or leading zeros, e.g. "f3a"
-    std::string fingerprint_sha256;     // lowercase hex of the SHA-256 of the DER encoding
+    std::string subject;             // RFC 4514 string, e.g. "CN=www.test.com,O=ELB"
+    std::string issuer;              // RFC 4514 string
+    std::string serial_hex;          // lowercase hex without separators or leading zeros, e.g. "f3a"
+    std::string fingerprint_sha256;  // lowercase hex of the SHA-256 of the DER encoding
     // Validity period. A time outside the range of system_clock (1677 to 2262 with libstdc++)
     // becomes time_point::min() or time_point::max().
     std::chrono::system_clock::time_point not_before;
     std::chrono::system_clock::time_point not_after;
-    std::string signature_algorithm;    // OpenSSL long name, e.g. "sha256WithRSAEncryption"
-    int version = 3;                    // 1 or 3
-    std::string key_type;               // "RSA", "EC" or "ED25519"
+    std::string signature_algorithm;  // OpenSSL long name, e.g. "sha256WithRSAEncryption"
+    int version = 3;                  // 1 or 3
+    std::string key_type;             // "RSA", "EC" or "ED25519"
     int key_bits = 0;
     std::vector<std::string> subject_alt_names;  // "DNS:name" and "IP:address" entries
     bool basic_constraints_present = false;
     bool basic_constraints_ca = false;  // CA:TRUE present
     bool key_usage_present = false;
-    bool key_usage_cert_sign = false;   // keyCertSign
+    bool key_usage_cert_sign = false;  // keyCertSign
     bool extended_key_usage_present = false;
     bool extended_key_usage_client_auth = false;
     bool extended_key_usage_server_auth = false;
     bool sha1_or_weaker_signature = false;  // MD5 or SHA-1 signature
-    bool self_signed = false;           // issuer equals subject and the key identifiers match
+    bool self_signed = false;               // issuer equals subject and the key identifiers match
 };
 
 CertificateFacts inspect_certificate(X509* certificate);

@@ -10,9 +10,12 @@ enum class ClientAuth { None, Optional, Mandatory };
 
 inline std::string_view to_string(ClientAuth mode) {
     switch (mode) {
-        case ClientAuth::None: return "none";
-        case ClientAuth::Optional: return "optional";
-        case ClientAuth::Mandatory: return "mandatory";
+        case ClientAuth::None:
+            return "none";
+        case ClientAuth::Optional:
+            return "optional";
+        case ClientAuth::Mandatory:
+            return "mandatory";
     }
     return "none";
 }

@@ -61,20 +61,34 @@ std::optional<HandshakeFailure> failure_from_queued_error(SSL* ssl, unsigned lon
 
 std::string_view code(HandshakeFailure failure) {
     switch (failure) {
-        case HandshakeFailure::NoCertificate: return "no_certificate";
-        case HandshakeFailure::UnknownCa: return "unknown_ca";
-        case HandshakeFailure::Expired: return "cert_expired";
-        case HandshakeFailure::NotYetValid: return "cert_not_yet_valid";
-        case HandshakeFailure::BadSignature: return "bad_signature";
-        case HandshakeFailure::WeakSignature: return "weak_signature";
-        case HandshakeFailure::ChainTooLong: return "chain_too_long";
-        case HandshakeFailure::BadPurpose: return "bad_purpose";
-        case HandshakeFailure::Revoked: return "revoked";
-        case HandshakeFailure::ProtocolMismatch: return "protocol_mismatch";
-        case HandshakeFailure::CipherMismatch: return "cipher_mismatch";
-        case HandshakeFailure::ClientClosed: return "client_closed";
-        case HandshakeFailure::Timeout: return "timeout";
-        case HandshakeFailure::Other: return "other";
+        case HandshakeFailure::NoCertificate:
+            return "no_certificate";
+        case HandshakeFailure::UnknownCa:
+            return "unknown_ca";
+        case HandshakeFailure::Expired:
+            return "cert_expired";
+        case HandshakeFailure::NotYetValid:
+            return "cert_not_yet_valid";
+        case HandshakeFailure::BadSignature:
+            return "bad_signature";
+        case HandshakeFailure::WeakSignature:
+            return "weak_signature";
+        case HandshakeFailure::ChainTooLong:
+            return "chain_too_long";
+        case HandshakeFailure::BadPurpose:
+            return "bad_purpose";
+        case HandshakeFailure::Revoked:
+            return "revoked";
+        case HandshakeFailure::ProtocolMismatch:
+            return "protocol_mismatch";
+        case HandshakeFailure::CipherMismatch:
+            return "cipher_mismatch";
+        case HandshakeFailure::ClientClosed:
+            return "client_closed";
+        case HandshakeFailure::Timeout:
+            return "timeout";
+        case HandshakeFailure::Other:
+            return "other";
     }
     return "other";
 }

@@ -35,10 +35,10 @@ std::string_view describe(HandshakeFailure failure);
 // Result of client certificate verification, filled by the verify callback that
 // build_server_context installs. Owned by the connection; attach it before the handshake.
 struct VerifyRecord {
-    int error = 0;               // first X509_V_ERR_* seen, 0 when none
-    int depth = -1;              // chain depth of that error
-    std::string subject;         // RFC 4514 subject of the leaf, empty when none was sent
-    std::string issuer;          // RFC 4514 issuer of the leaf
+    int error = 0;        // first X509_V_ERR_* seen, 0 when none
+    int depth = -1;       // chain depth of that error
+    std::string subject;  // RFC 4514 subject of the leaf, empty when none was sent
+    std::string issuer;   // RFC 4514 issuer of the leaf
 };
 
 // Stores `record` in the SSL object's ex_data; the verify callback writes into it.

@@ -73,7 +73,8 @@ std::vector<PemBlock> find_pem_blocks(std::string_view pem) {
         const std::size_t next_begin = text.find(kBeginMarker, body_start);
         block.terminated = end != std::string::npos && end < next_begin;
         const std::size_t body_end = block.terminated ? end : next_begin;
-        block.body = text.substr(body_start, body_end == std::string::npos ? std::string::npos : body_end - body_start);
+        block.body = text.substr(body_start,
+                                 body_end == std::string::npos ? std::string::npos : body_end - body_start);
         position = block.terminated ? end + end_line.size() : body_end;
         blocks.push_back(std::move(block));
     }
@@ -164,8 +165,8 @@ core::Result<X509Ptr> decode_certificate(const PemBlock& block, std::size_t numb
                             ? PEM_read_bio_X509_AUX(bio.get(), nullptr, reject_passphrase_request, nullptr)
                             : PEM_read_bio_X509(bio.get(), nullptr, reject_passphrase_request, nullptr);
     if (certificate == nullptr) {
-        return core::Error::invalid(fmt::format("certificate {} is not a valid X.509 certificate ({})", number,
-                                                take_openssl_errors()));
+        return core::Error::invalid(fmt::format("certificate {} is not a valid X.509 certificate ({})",
+                                                number, take_openssl_errors()));
     }
     return X509Ptr(certificate);
 }
@@ -183,8 +184,8 @@ core::Result<std::vector<X509Ptr>> parse_certificates(std::string_view pem) {
         }
         const std::size_t number = certificates.size() + 1;
         if (!block.terminated) {
-            return core::Error::invalid(fmt::format("certificate {} has no {}{}{} line", number, kEndMarker,
-                                                    block.label, kDashes));
+            return core::Error::invalid(
+                fmt::format("certificate {} has no {}{}{} line", number, kEndMarker, block.label, kDashes));
         }
         auto certificate = decode_certificate(block, number);
         if (!certificate) {
@@ -194,9 +195,9 @@ core::Result<std::vector<X509Ptr>> parse_certificates(std::string_view pem) {
     }
 
     if (certificates.empty()) {
-        return core::Error::invalid(
-            fmt::format("no certificate found: expected a PEM block starting with -----BEGIN CERTIFICATE-----{}",
-                        describe_found_labels(blocks)));
+        return core::Error::invalid(fmt::format(
+            "no certificate found: expected a PEM block starting with -----BEGIN CERTIFICATE-----{}",
+            describe_found_labels(blocks)));
     }
     return certificates;
 }

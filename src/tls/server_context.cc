@@ -75,7 +75,8 @@ bool collect_weaknesses(const CertificateSet& set, CertificateRole role, std::st
             weak_signature = true;
             warnings.push_back(fmt::format(
                 "Security level lowered to 0 because {} has a {} signature. Level 0 also accepts client "
-                "certificates with weak signatures and small keys, so reissue it with -sha256 to keep level 1.",
+                "certificates with weak signatures and small keys, so reissue it with -sha256 to keep level "
+                "1.",
                 name, facts.signature_algorithm));
         }
     }
@@ -85,20 +86,23 @@ bool collect_weaknesses(const CertificateSet& set, CertificateRole role, std::st
 core::Result<void> apply_policy(SSL_CTX* ctx, const SecurityPolicy& policy, const std::string& prefix) {
     if (SSL_CTX_set_min_proto_version(ctx, policy.min_version) != 1 ||
         SSL_CTX_set_max_proto_version(ctx, policy.max_version) != 1) {
-        return core::Error::tls(fmt::format("{}: OpenSSL rejected the protocol versions {} of policy {} ({})", prefix,
-                                            policy.protocols, policy.name, take_openssl_errors()));
+        return core::Error::tls(fmt::format("{}: OpenSSL rejected the protocol versions {} of policy {} ({})",
+                                            prefix, policy.protocols, policy.name, take_openssl_errors()));
     }
     if (SSL_CTX_set_cipher_list(ctx, std::string(policy.cipher_list).c_str()) != 1) {
-        return core::Error::tls(fmt::format("{}: OpenSSL supports none of the TLS 1.2 ciphers of policy {} ({})",
-                                            prefix, policy.name, take_openssl_errors()));
+        return core::Error::tls(
+            fmt::format("{}: OpenSSL supports none of the TLS 1.2 ciphers of policy {} ({})", prefix,
+                        policy.name, take_openssl_errors()));
     }
     if (!policy.ciphersuites.empty() &&
         SSL_CTX_set_ciphersuites(ctx, std::string(policy.ciphersuites).c_str()) != 1) {
-        return core::Error::tls(fmt::format("{}: OpenSSL supports none of the TLS 1.3 cipher suites of policy {} ({})",
-                                            prefix, policy.name, take_openssl_errors()));
+        return core::Error::tls(
+            fmt::format("{}: OpenSSL supports none of the TLS 1.3 cipher suites of policy {} ({})", prefix,
+                        policy.name, take_openssl_errors()));
     }
 
-    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION);
+    SSL_CTX_set_options(ctx,
+                        SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION);
     // The DHE suites of tls-1-0-inherit need DH parameters, which OpenSSL then picks by key size.
     SSL_CTX_set_dh_auto(ctx, 1);
     // SSL_MODE_RELEASE_BUFFERS stays off: connections keep their buffers between reads.
@@ -110,10 +114,11 @@ core::Result<void> load_server_certificate(SSL_CTX* ctx, const CertificateSet& c
     X509* leaf = chain.certificates.front().get();
     if (X509_check_private_key(leaf, key) != 1) {
         ERR_clear_error();
-        return core::Error::invalid(fmt::format(
-            "listener {}: the private key does not match the certificate (certificate {}). Upload the private "
-            "key that was generated with this certificate.",
-            settings.listener_id, settings.certificate_id));
+        return core::Error::invalid(
+            fmt::format("listener {}: the private key does not match the certificate (certificate {}). "
+                        "Upload the private "
+                        "key that was generated with this certificate.",
+                        settings.listener_id, settings.certificate_id));
     }
 
     X509StackPtr intermediates(sk_X509_new_null());
@@ -129,40 +134,45 @@ core::Result<void> load_server_certificate(SSL_CTX* ctx, const CertificateSet& c
             prefix, take_openssl_errors()));
     }
     if (SSL_CTX_check_private_key(ctx) != 1) {
-        return core::Error::invalid(fmt::format(
-            "listener {}: the private key does not match the certificate (certificate {}). Upload the private "
-            "key that was generated with this certificate. ({})",
-            settings.listener_id, settings.certificate_id, take_openssl_errors()));
+        return core::Error::invalid(
+            fmt::format("listener {}: the private key does not match the certificate (certificate {}). "
+                        "Upload the private "
+                        "key that was generated with this certificate. ({})",
+                        settings.listener_id, settings.certificate_id, take_openssl_errors()));
     }
     return {};
 }
 
 int verify_mode(ClientAuth mode) {
     switch (mode) {
-        case ClientAuth::Mandatory: return SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT | SSL_VERIFY_CLIENT_ONCE;
-        case ClientAuth::Optional: return SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE;
-        case ClientAuth::None: return SSL_VERIFY_NONE;
+        case ClientAuth::Mandatory:
+            return SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT | SSL_VERIFY_CLIENT_ONCE;
+        case ClientAuth::Optional:
+            return SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE;
+        case ClientAuth::None:
+            return SSL_VERIFY_NONE;
     }
     return SSL_VERIFY_NONE;
 }
 
-core::Result<void> configure_client_auth(SSL_CTX* ctx, const CertificateSet& cas, const ServerTlsSettings& settings) {
+core::Result<void> configure_client_auth(SSL_CTX* ctx, const CertificateSet& cas,
+                                         const ServerTlsSettings& settings) {
     X509StorePtr store(X509_STORE_new());
     TG_CHECK(store != nullptr);
     for (std::size_t i = 0; i < cas.certificates.size(); ++i) {
         X509* ca = cas.certificates[i].get();
         if (X509_STORE_add_cert(store.get(), ca) != 1) {
-            return core::Error::invalid(fmt::format("listener {}, client CA {}: certificate {} could not be added to "
-                                                    "the trust store ({})",
-                                                    settings.listener_id, settings.client_ca_id, i + 1,
-                                                    take_openssl_errors()));
+            return core::Error::invalid(
+                fmt::format("listener {}, client CA {}: certificate {} could not be added to "
+                            "the trust store ({})",
+                            settings.listener_id, settings.client_ca_id, i + 1, take_openssl_errors()));
         }
         // Clients pick the certificate to send by these names (curl, browsers).
         if (SSL_CTX_add_client_CA(ctx, ca) != 1) {
-            return core::Error::tls(fmt::format("listener {}, client CA {}: certificate {} could not be added to "
-                                                "the list of acceptable CA names ({})",
-                                                settings.listener_id, settings.client_ca_id, i + 1,
-                                                take_openssl_errors()));
+            return core::Error::tls(
+                fmt::format("listener {}, client CA {}: certificate {} could not be added to "
+                            "the list of acceptable CA names ({})",
+                            settings.listener_id, settings.client_ca_id, i + 1, take_openssl_errors()));
         }
     }
 
@@ -246,7 +256,8 @@ core::Result<void> validate_settings(const ServerTlsSettings& settings) {
 
 // OpenSSL 3 negotiates TLS 1.0 and 1.1 only at security level 0, because their handshake
 // signatures use MD5 and SHA-1.
-void warn_about_legacy_protocols(const SecurityPolicy& policy, int security_level, std::vector<std::string>& warnings) {
+void warn_about_legacy_protocols(const SecurityPolicy& policy, int security_level,
+                                 std::vector<std::string>& warnings) {
     if (policy.min_version >= TLS1_2_VERSION || security_level == kLegacySecurityLevel) {
         return;
     }
@@ -282,15 +293,17 @@ int select_http11(SSL*, const unsigned char** out, unsigned char* out_length, co
 
 core::Result<std::shared_ptr<const ServerContext>> build_server_context(const ServerTlsSettings& settings) {
     OpensslErrorScope error_scope;
-    const std::string prefix = fmt::format("listener {}, certificate {}", settings.listener_id, settings.certificate_id);
+    const std::string prefix =
+        fmt::format("listener {}, certificate {}", settings.listener_id, settings.certificate_id);
 
     if (auto valid = validate_settings(settings); !valid) {
         return valid.error();
     }
     const SecurityPolicy* policy = find_security_policy(settings.policy_name);
     if (policy == nullptr) {
-        return core::Error::invalid(fmt::format("listener {}: TLS security policy \"{}\" not found. Use one of: {}.",
-                                                settings.listener_id, settings.policy_name, policy_names()));
+        return core::Error::invalid(
+            fmt::format("listener {}: TLS security policy \"{}\" not found. Use one of: {}.",
+                        settings.listener_id, settings.policy_name, policy_names()));
     }
 
     auto chain_certificates = parse_certificates(settings.certificate_pem);
@@ -308,10 +321,10 @@ core::Result<std::shared_ptr<const ServerContext>> build_server_context(const Se
     const CertificateSet chain = inspect_all(std::move(*chain_certificates));
 
     auto context = std::make_shared<ServerContext>();
-    const bool weak_chain = collect_weaknesses(chain, CertificateRole::Server, "certificate", settings.certificate_id,
-                                               context->warnings);
-    const bool weak_cas =
-        collect_weaknesses(*cas, CertificateRole::ClientCa, "client CA", settings.client_ca_id, context->warnings);
+    const bool weak_chain = collect_weaknesses(chain, CertificateRole::Server, "certificate",
+                                               settings.certificate_id, context->warnings);
+    const bool weak_cas = collect_weaknesses(*cas, CertificateRole::ClientCa, "client CA",
+                                             settings.client_ca_id, context->warnings);
     context->security_level = weak_chain || weak_cas ? kLegacySecurityLevel : kDefaultSecurityLevel;
     warn_about_legacy_protocols(*policy, context->security_level, context->warnings);
 
@@ -336,10 +349,11 @@ core::Result<std::shared_ptr<const ServerContext>> build_server_context(const Se
     set_session_id_context(ctx, settings, chain, *cas);
     SSL_CTX_set_alpn_select_cb(ctx, select_http11, nullptr);
 
-    core::logger("tls")->debug("listener {}: built TLS context, certificate {} \"{}\", client auth {}, "
-                               "security level {}, {} warnings",
-                               settings.listener_id, settings.certificate_id, chain.facts.front().subject,
-                               to_string(settings.client_auth), context->security_level, context->warnings.size());
+    core::logger("tls")->debug(
+        "listener {}: built TLS context, certificate {} \"{}\", client auth {}, "
+        "security level {}, {} warnings",
+        settings.listener_id, settings.certificate_id, chain.facts.front().subject,
+        to_string(settings.client_auth), context->security_level, context->warnings.size());
     return std::shared_ptr<const ServerContext>(std::move(context));
 }
 

@@ -16,8 +16,8 @@ struct ServerTlsSettings {
     std::string certificate_id;
     std::string certificate_pem;  // leaf first, then intermediates
     std::string private_key_pem;
-    std::string client_ca_id;     // names the CA bundle in errors and warnings
-    std::string client_ca_pem;    // one or more CA certificates, roots and intermediates
+    std::string client_ca_id;                   // names the CA bundle in errors and warnings
+    std::string client_ca_pem;                  // one or more CA certificates, roots and intermediates
     ClientAuth client_auth = ClientAuth::None;  // None: clients are not asked for a certificate
     // Maximum number of intermediate CA certificates between a client certificate and its
     // trust anchor (OpenSSL's verify depth): 0 accepts only certificates issued directly by
@@ -30,7 +30,7 @@ struct ServerTlsSettings {
 // SSL_CTX for creating SSL objects once it is fully configured.
 struct ServerContext {
     SslCtxPtr ctx;
-    int security_level = 1;             // lowered to 0 only for SHA-1 or MD5 certificates
+    int security_level = 1;  // lowered to 0 only for SHA-1 or MD5 certificates
     // Weaknesses found while loading, each naming the certificate or policy concerned. They
     // are returned, not logged, so the caller decides where they go.
     std::vector<std::string> warnings;

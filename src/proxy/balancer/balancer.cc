@@ -7,14 +7,15 @@
 
 namespace tollgate::proxy {
 
-std::unique_ptr<Balancer> make_balancer(model::LbAlgorithm algorithm, std::span<const model::Member> members) {
+std::unique_ptr<Balancer> make_balancer(model::LbAlgorithm algorithm,
+                                        std::span<const model::Member> members) {
     switch (algorithm) {
-    case model::LbAlgorithm::RoundRobin:
-        return std::make_unique<RoundRobinBalancer>(members);
-    case model::LbAlgorithm::LeastConnections:
-        return std::make_unique<LeastConnectionsBalancer>(members);
-    case model::LbAlgorithm::SourceIp:
-        return std::make_unique<SourceIpBalancer>(members);
+        case model::LbAlgorithm::RoundRobin:
+            return std::make_unique<RoundRobinBalancer>(members);
+        case model::LbAlgorithm::LeastConnections:
+            return std::make_unique<LeastConnectionsBalancer>(members);
+        case model::LbAlgorithm::SourceIp:
+            return std::make_unique<SourceIpBalancer>(members);
     }
     // Only a value cast from outside the enumerators gets here.
     TG_CHECK(false && "unknown load balancing algorithm");

@@ -83,8 +83,8 @@ void LeastConnectionsBalancer::append_fallbacks(std::uint32_t choice, std::size_
         }
         return a < b;
     };
-    std::partial_sort(fallbacks_.begin(), fallbacks_.begin() + static_cast<std::ptrdiff_t>(count), fallbacks_.end(),
-                      comes_first);
+    std::partial_sort(fallbacks_.begin(), fallbacks_.begin() + static_cast<std::ptrdiff_t>(count),
+                      fallbacks_.end(), comes_first);
     out.insert(out.end(), fallbacks_.begin(), fallbacks_.begin() + static_cast<std::ptrdiff_t>(count));
 }
 

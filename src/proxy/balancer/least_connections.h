@@ -49,8 +49,8 @@ private:
 
     std::vector<std::uint64_t> weights_;  // 0 for members that take no requests
     std::vector<std::uint64_t> active_;
-    std::vector<std::int64_t> current_;   // smooth round robin state among tied members
-    std::vector<std::uint32_t> eligible_; // indexes of the members with weight > 0
+    std::vector<std::int64_t> current_;    // smooth round robin state among tied members
+    std::vector<std::uint32_t> eligible_;  // indexes of the members with weight > 0
 
     // Scratch space reused by select() so a pick does not allocate.
     std::vector<std::uint32_t> tied_;

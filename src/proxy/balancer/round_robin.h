@@ -29,10 +29,10 @@ public:
                 std::vector<std::uint32_t>& out) override;
 
 private:
-    std::vector<std::int64_t> weights_;   // 0 for members that take no requests
-    std::vector<std::int64_t> current_;   // the current weight of each member
+    std::vector<std::int64_t> weights_;  // 0 for members that take no requests
+    std::vector<std::int64_t> current_;  // the current weight of each member
     std::int64_t total_weight_ = 0;
-    std::size_t eligible_count_ = 0;      // members with weight > 0
+    std::size_t eligible_count_ = 0;  // members with weight > 0
 
     // Scratch space reused by select() so a pick does not allocate.
     std::vector<std::int64_t> scratch_current_;

@@ -15,7 +15,8 @@ constexpr std::array<std::uint8_t, 12> kIpv4MappedPrefix = {0, 0, 0, 0, 0, 0, 0,
 
 // Returns the last 4 bytes of an IPv4-mapped IPv6 address (::ffff:a.b.c.d), else `address`.
 std::span<const std::uint8_t> unmap_ipv4(std::span<const std::uint8_t> address) {
-    if (address.size() == 16 && std::equal(kIpv4MappedPrefix.begin(), kIpv4MappedPrefix.end(), address.begin())) {
+    if (address.size() == 16 &&
+        std::equal(kIpv4MappedPrefix.begin(), kIpv4MappedPrefix.end(), address.begin())) {
         return address.subspan(12);
     }
     return address;
@@ -67,7 +68,8 @@ std::uint64_t hash_bytes(std::span<const std::uint8_t> bytes) {
     return hash;
 }
 
-SourceIpBalancer::SourceIpBalancer(std::span<const model::Member> members) : listed_stamp_(members.size(), 0) {
+SourceIpBalancer::SourceIpBalancer(std::span<const model::Member> members)
+    : listed_stamp_(members.size(), 0) {
     // Members that share an address and port get an occurrence number in their key, so
     // their points differ instead of landing on the same hashes.
     std::map<std::vector<std::uint8_t>, std::uint32_t> occurrences;
@@ -108,8 +110,8 @@ void SourceIpBalancer::select(std::span<const std::uint8_t> client_ip, std::size
     }
 
     const std::uint64_t point = hash_bytes(unmap_ipv4(client_ip));
-    auto first = std::partition_point(ring_.begin(), ring_.end(),
-                                      [point](const RingPoint& ring_point) { return ring_point.hash < point; });
+    auto first = std::partition_point(
+        ring_.begin(), ring_.end(), [point](const RingPoint& ring_point) { return ring_point.hash < point; });
     std::size_t position = static_cast<std::size_t>(first - ring_.begin());
 
     const std::size_t count = std::min(max_candidates, eligible_count_);

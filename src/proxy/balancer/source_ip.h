@@ -34,8 +34,8 @@ private:
         std::uint32_t member;
     };
 
-    std::vector<RingPoint> ring_;       // sorted by hash, then member
-    std::size_t eligible_count_ = 0;    // members with weight > 0
+    std::vector<RingPoint> ring_;     // sorted by hash, then member
+    std::size_t eligible_count_ = 0;  // members with weight > 0
 
     // Stamp per member. A member is already listed by the current select() when its entry
     // equals select_stamp_, so no clearing is needed between calls.

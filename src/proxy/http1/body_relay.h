@@ -14,9 +14,9 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <chrono>
 #include <span>
 #include <string>
 
@@ -51,9 +51,10 @@ inline constexpr std::size_t kChunkTailroom = 2;
 // a stalled sender leaves its connection open (so that it can be sent 408); without it,
 // the stream's own expiry closes the connection.
 template <typename In, typename Parser, typename Out>
-boost::asio::awaitable<RelayStatus> relay_body(In& in, boost::beast::flat_buffer& in_buffer, Parser& parser, Out& out,
-                                               BodyFraming out_framing, Deadlines deadlines, std::span<char> chunk,
-                                               std::string& pending, std::uint64_t& bytes_relayed,
+boost::asio::awaitable<RelayStatus> relay_body(In& in, boost::beast::flat_buffer& in_buffer, Parser& parser,
+                                               Out& out, BodyFraming out_framing, Deadlines deadlines,
+                                               std::span<char> chunk, std::string& pending,
+                                               std::uint64_t& bytes_relayed,
                                                ReadWatchdog* watchdog = nullptr) {
     namespace http = boost::beast::http;
     using boost::asio::as_tuple;
@@ -70,7 +71,8 @@ boost::asio::awaitable<RelayStatus> relay_body(In& in, boost::beast::flat_buffer
         } else {
             boost::beast::get_lowest_layer(in).expires_after(deadlines.read);
         }
-        auto [read_error, read_bytes] = co_await http::async_read_some(in, in_buffer, parser, as_tuple(use_awaitable));
+        auto [read_error, read_bytes] =
+            co_await http::async_read_some(in, in_buffer, parser, as_tuple(use_awaitable));
         (void)read_bytes;
         if (watchdog != nullptr) {
             watchdog->disarm();
@@ -112,8 +114,8 @@ boost::asio::awaitable<RelayStatus> relay_body(In& in, boost::beast::flat_buffer
             length = pending.size();
         }
         boost::beast::get_lowest_layer(out).expires_after(deadlines.write);
-        auto [write_error, written] =
-            co_await boost::asio::async_write(out, boost::asio::buffer(begin, length), as_tuple(use_awaitable));
+        auto [write_error, written] = co_await boost::asio::async_write(
+            out, boost::asio::buffer(begin, length), as_tuple(use_awaitable));
         (void)written;
         pending.clear();
         if (write_error) {

@@ -1,8 +1,8 @@
 #include "proxy/http1/forwarding.h"
 
+#include <fmt/format.h>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/rfc7230.hpp>
-#include <fmt/format.h>
 
 #include <algorithm>
 
@@ -44,33 +44,51 @@ std::vector<std::string_view> connection_options(const http::request_header<>& r
     return options;
 }
 
-std::string_view inserted_value(InsertedHeader header, const ListenerRuntime& listener, const ClientFacts& client,
-                                std::string_view host, std::string& scratch) {
+std::string_view inserted_value(InsertedHeader header, const ListenerRuntime& listener,
+                                const ClientFacts& client, std::string_view host, std::string& scratch) {
     const auto& config = listener.config;
     switch (header) {
-        case InsertedHeader::ForwardedElbIp: return listener.vip_address;
+        case InsertedHeader::ForwardedElbIp:
+            return listener.vip_address;
         case InsertedHeader::ForwardedPort:
             scratch = std::to_string(config.protocol_port);
             return scratch;
-        case InsertedHeader::ForwardedForPort: return client.port;
-        case InsertedHeader::ForwardedHost: return host;
-        case InsertedHeader::ForwardedProto: return config.protocol == model::Protocol::Https ? "https" : "http";
-        case InsertedHeader::RealIp: return client.address;
-        case InsertedHeader::ForwardedElbId: return config.loadbalancer_id;
-        case InsertedHeader::TlsCertificateId: return config.default_tls_container_ref;
-        case InsertedHeader::TlsProtocol: return client.tls_protocol;
-        case InsertedHeader::TlsCipher: return client.tls_cipher;
-        case InsertedHeader::TlsSni: return client.sni;
-        case InsertedHeader::TlsAlpnProtocol: return client.alpn;
-        case InsertedHeader::Clientcert: return client.peer ? std::string_view(client.peer->pem_url_encoded) : "";
-        case InsertedHeader::ClientcertSubjectdn: return client.peer ? std::string_view(client.peer->subject) : "";
-        case InsertedHeader::ClientcertIssuerdn: return client.peer ? std::string_view(client.peer->issuer) : "";
+        case InsertedHeader::ForwardedForPort:
+            return client.port;
+        case InsertedHeader::ForwardedHost:
+            return host;
+        case InsertedHeader::ForwardedProto:
+            return config.protocol == model::Protocol::Https ? "https" : "http";
+        case InsertedHeader::RealIp:
+            return client.address;
+        case InsertedHeader::ForwardedElbId:
+            return config.loadbalancer_id;
+        case InsertedHeader::TlsCertificateId:
+            return config.default_tls_container_ref;
+        case InsertedHeader::TlsProtocol:
+            return client.tls_protocol;
+        case InsertedHeader::TlsCipher:
+            return client.tls_cipher;
+        case InsertedHeader::TlsSni:
+            return client.sni;
+        case InsertedHeader::TlsAlpnProtocol:
+            return client.alpn;
+        case InsertedHeader::Clientcert:
+            return client.peer ? std::string_view(client.peer->pem_url_encoded) : "";
+        case InsertedHeader::ClientcertSubjectdn:
+            return client.peer ? std::string_view(client.peer->subject) : "";
+        case InsertedHeader::ClientcertIssuerdn:
+            return client.peer ? std::string_view(client.peer->issuer) : "";
         case InsertedHeader::ClientcertFingerprint:
             return client.peer ? std::string_view(client.peer->fingerprint_sha256) : "";
-        case InsertedHeader::ClientcertClientverify: return client.peer ? "SUCCESS" : "NONE";
-        case InsertedHeader::ClientcertSerialnumber: return client.peer ? std::string_view(client.peer->serial_hex) : "";
-        case InsertedHeader::ClientcertEnd: return client.peer ? std::string_view(client.peer->not_after) : "";
-        case InsertedHeader::Count_: break;
+        case InsertedHeader::ClientcertClientverify:
+            return client.peer ? "SUCCESS" : "NONE";
+        case InsertedHeader::ClientcertSerialnumber:
+            return client.peer ? std::string_view(client.peer->serial_hex) : "";
+        case InsertedHeader::ClientcertEnd:
+            return client.peer ? std::string_view(client.peer->not_after) : "";
+        case InsertedHeader::Count_:
+            break;
     }
     return "";
 }
@@ -95,8 +113,8 @@ bool is_hop_by_hop(http::field field, std::string_view name) {
 }
 
 std::string build_upstream_request(const http::request_header<>& request, const ListenerRuntime& listener,
-                                   const ClientFacts& client, BodyFraming framing, std::uint64_t content_length,
-                                   std::string_view backend_host) {
+                                   const ClientFacts& client, BodyFraming framing,
+                                   std::uint64_t content_length, std::string_view backend_host) {
     std::string out;
     out.reserve(1024);
     out.append(request.method_string());
@@ -123,8 +141,9 @@ std::string build_upstream_request(const http::request_header<>& request, const 
         if (is_hop_by_hop(field.name(), name) || is_stripped(listener, name)) {
             continue;
         }
-        bool listed_in_connection = std::any_of(options.begin(), options.end(),
-                                                [&](std::string_view option) { return boost::beast::iequals(option, name); });
+        bool listed_in_connection = std::any_of(options.begin(), options.end(), [&](std::string_view option) {
+            return boost::beast::iequals(option, name);
+        });
         if (listed_in_connection) {
             continue;
         }

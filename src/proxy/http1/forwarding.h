@@ -13,7 +13,7 @@ namespace tollgate::proxy::http1 {
 
 // What a listener knows about the client connection, formatted once per connection.
 struct ClientFacts {
-    std::string address;       // "192.0.2.7" or "2001:db8::7", without brackets
+    std::string address;  // "192.0.2.7" or "2001:db8::7", without brackets
     std::string port;
     std::string tls_protocol;  // "TLSv1.3", empty for HTTP
     std::string tls_cipher;

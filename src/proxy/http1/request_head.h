@@ -1,14 +1,14 @@
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/error.hpp>
 #include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/asio/error.hpp>
 
 #include <cstddef>
 #include <string_view>
@@ -22,12 +22,12 @@ inline constexpr std::size_t kReadChunkBytes = 16 * 1024;
 using RequestParser = boost::beast::http::request_parser<boost::beast::http::buffer_body>;
 
 enum class HeadStatus {
-    Complete,    // the head ends within the buffer
-    Closed,      // the client closed the connection before sending a byte
-    Timeout,     // the deadline of the stream passed
-    TooLarge,    // request line or header block over its limit: 431
-    Malformed,   // bare LF, obsolete line folding, or unparsable: 400
-    Failed,      // a read error
+    Complete,   // the head ends within the buffer
+    Closed,     // the client closed the connection before sending a byte
+    Timeout,    // the deadline of the stream passed
+    TooLarge,   // request line or header block over its limit: 431
+    Malformed,  // bare LF, obsolete line folding, or unparsable: 400
+    Failed,     // a read error
 };
 
 // Returns where the request head in `data` ends (one past the blank line), or 0 when it is

@@ -47,7 +47,8 @@ TEST(MakeBalancer, CreatesRequestedAlgorithm) {
     EXPECT_NE(dynamic_cast<LeastConnectionsBalancer*>(
                   make_balancer(model::LbAlgorithm::LeastConnections, members).get()),
               nullptr);
-    EXPECT_NE(dynamic_cast<SourceIpBalancer*>(make_balancer(model::LbAlgorithm::SourceIp, members).get()), nullptr);
+    EXPECT_NE(dynamic_cast<SourceIpBalancer*>(make_balancer(model::LbAlgorithm::SourceIp, members).get()),
+              nullptr);
 }
 
 TEST(Balancer, NeverSelectsZeroWeight) {
@@ -78,7 +79,8 @@ TEST(Balancer, AllZeroPoolSelectsNothing) {
             auto balancer = make_balancer(algorithm, members);
             std::vector<std::uint32_t> out = {42};
             balancer->select(client, 4, out);
-            EXPECT_TRUE(out.empty()) << model::to_string(algorithm) << " with " << weights.size() << " members";
+            EXPECT_TRUE(out.empty()) << model::to_string(algorithm) << " with " << weights.size()
+                                     << " members";
         }
     }
 }
@@ -125,7 +127,8 @@ TEST(Balancer, FirstCandidateIsChoice) {
             multiple->select(client, 5, multiple_out);
             ASSERT_EQ(single_out.size(), 1U);
             ASSERT_EQ(multiple_out.size(), 5U);
-            EXPECT_EQ(multiple_out.front(), single_out.front()) << model::to_string(algorithm) << " pick " << i;
+            EXPECT_EQ(multiple_out.front(), single_out.front())
+                << model::to_string(algorithm) << " pick " << i;
 
             if (i % 4 != 0) {
                 single->acquire(single_out.front());

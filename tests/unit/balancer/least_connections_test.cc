@@ -67,7 +67,8 @@ void expect_open_requests_follow_weights(const std::vector<int>& weights) {
 
     for (std::size_t i = 0; i < weights.size(); ++i) {
         const double expected = expected_share(weights, i, kSelections);
-        EXPECT_NEAR(static_cast<double>(balancer.active(static_cast<std::uint32_t>(i))), expected, 0.05 * expected)
+        EXPECT_NEAR(static_cast<double>(balancer.active(static_cast<std::uint32_t>(i))), expected,
+                    0.05 * expected)
             << "member " << i << " weight " << weights[i];
     }
 }

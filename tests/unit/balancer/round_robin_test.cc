@@ -96,7 +96,8 @@ TEST(RoundRobinBalancer, StaysWithinOnePickOfShare) {
             ++counts.at(out.front());
             for (std::size_t i = 0; i < weights.size(); ++i) {
                 const double exact = static_cast<double>(pick) * weights[i] / total_weight;
-                EXPECT_LT(std::abs(counts[i] - exact), 1.0) << "member " << i << " after " << pick << " picks";
+                EXPECT_LT(std::abs(counts[i] - exact), 1.0)
+                    << "member " << i << " after " << pick << " picks";
             }
         }
     }

@@ -44,7 +44,8 @@ std::vector<Address> random_clients(std::size_t count, std::size_t address_size,
 }
 
 // Returns the address of the member chosen for each client.
-std::vector<std::string> assign(const std::vector<model::Member>& members, const std::vector<Address>& clients) {
+std::vector<std::string> assign(const std::vector<model::Member>& members,
+                                const std::vector<Address>& clients) {
     SourceIpBalancer balancer(members);
     std::vector<std::string> assigned;
     std::vector<std::uint32_t> out;
@@ -140,7 +141,8 @@ TEST(SourceIpBalancer, SpreadsClientsEvenly) {
 
             const double fair_share = static_cast<double>(clients.size()) / n;
             for (const auto& member : members) {
-                const auto share = static_cast<double>(std::count(assigned.begin(), assigned.end(), member.address));
+                const auto share =
+                    static_cast<double>(std::count(assigned.begin(), assigned.end(), member.address));
                 EXPECT_GE(share, 0.75 * fair_share) << family << " n=" << n << " member " << member.address;
                 EXPECT_LE(share, 1.25 * fair_share) << family << " n=" << n << " member " << member.address;
             }

@@ -48,17 +48,19 @@ ClientFacts client_with_certificate() {
     ClientFacts client;
     client.address = "192.0.2.7";
     client.port = "50000";
-    client.peer = tls::PeerCertificate{"CN=www.test.com,O=ELB", "O=ELB", "1f", "abcd", "2039-08-06T10:20:30Z", "%2D%2D"};
+    client.peer = tls::PeerCertificate{"CN=www.test.com,O=ELB", "O=ELB", "1f", "abcd",
+                                       "2039-08-06T10:20:30Z",  "%2D%2D"};
     return client;
 }
 
 TEST(UpstreamRequest, StripsClientCertificateHeadersOnPlainListener) {
     auto listener = make_listener(model::Protocol::Http);
     finish(listener);
-    std::string out = forward("GET / HTTP/1.1\r\nHost: a\r\nx-forwarded-clientcert-SUBJECTDN: CN=evil\r\n"
-                              "X-Forwarded-Clientcert: forged\r\nX-Forwarded-Clientcert-clientverify: SUCCESS\r\n"
-                              "X-Forwarded-Clientcert-ciphers: Evil-Cipher\r\n\r\n",
-                              listener, ClientFacts{"192.0.2.7", "50000", "", "", "", "", std::nullopt});
+    std::string out = forward(
+        "GET / HTTP/1.1\r\nHost: a\r\nx-forwarded-clientcert-SUBJECTDN: CN=evil\r\n"
+        "X-Forwarded-Clientcert: forged\r\nX-Forwarded-Clientcert-clientverify: SUCCESS\r\n"
+        "X-Forwarded-Clientcert-ciphers: Evil-Cipher\r\n\r\n",
+        listener, ClientFacts{"192.0.2.7", "50000", "", "", "", "", std::nullopt});
     EXPECT_EQ(out.find("evil"), std::string::npos) << out;
     EXPECT_EQ(out.find("forged"), std::string::npos) << out;
     EXPECT_EQ(out.find("SUCCESS"), std::string::npos) << out;
@@ -69,10 +71,12 @@ TEST(UpstreamRequest, ReplacesForgedSubjectWithVerifiedOne) {
     auto listener = make_listener(model::Protocol::Https);
     listener.config.insert_headers[InsertedHeader::ClientcertSubjectdn].enabled = true;
     finish(listener);
-    std::string out = forward("GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-Clientcert-subjectdn: CN=evil\r\n\r\n", listener,
-                              client_with_certificate());
+    std::string out =
+        forward("GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-Clientcert-subjectdn: CN=evil\r\n\r\n", listener,
+                client_with_certificate());
     EXPECT_EQ(out.find("evil"), std::string::npos) << out;
-    EXPECT_NE(out.find("X-Forwarded-Clientcert-subjectdn: CN=www.test.com,O=ELB\r\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("X-Forwarded-Clientcert-subjectdn: CN=www.test.com,O=ELB\r\n"), std::string::npos)
+        << out;
 }
 
 TEST(UpstreamRequest, UsesAliasName) {
@@ -90,10 +94,12 @@ TEST(UpstreamRequest, UsesAliasName) {
 TEST(UpstreamRequest, AppendsForwardedFor) {
     auto listener = make_listener(model::Protocol::Https);
     finish(listener);
-    std::string out = forward("GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 198.51.100.1\r\n"
-                              "X-Forwarded-For: 198.51.100.2\r\n\r\n",
-                              listener, client_with_certificate());
-    EXPECT_NE(out.find("X-Forwarded-For: 198.51.100.1, 198.51.100.2, 192.0.2.7\r\n"), std::string::npos) << out;
+    std::string out = forward(
+        "GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 198.51.100.1\r\n"
+        "X-Forwarded-For: 198.51.100.2\r\n\r\n",
+        listener, client_with_certificate());
+    EXPECT_NE(out.find("X-Forwarded-For: 198.51.100.1, 198.51.100.2, 192.0.2.7\r\n"), std::string::npos)
+        << out;
 }
 
 TEST(UpstreamRequest, RemovesForwardedFor) {
@@ -118,11 +124,13 @@ TEST(UpstreamRequest, PreservesForwardedFor) {
 TEST(UpstreamRequest, DropsHopByHopFields) {
     auto listener = make_listener(model::Protocol::Http);
     finish(listener);
-    std::string out = forward("GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, X-Secret\r\nX-Secret: 1\r\n"
-                              "Keep-Alive: 5\r\nProxy-Connection: close\r\nTE: trailers\r\nUpgrade: websocket\r\n"
-                              "X-Kept: yes\r\n\r\n",
-                              listener, ClientFacts{"192.0.2.7", "1", "", "", "", "", std::nullopt});
-    for (const char* dropped : {"Connection", "X-Secret", "Keep-Alive", "Proxy-Connection", "TE:", "Upgrade"}) {
+    std::string out = forward(
+        "GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, X-Secret\r\nX-Secret: 1\r\n"
+        "Keep-Alive: 5\r\nProxy-Connection: close\r\nTE: trailers\r\nUpgrade: websocket\r\n"
+        "X-Kept: yes\r\n\r\n",
+        listener, ClientFacts{"192.0.2.7", "1", "", "", "", "", std::nullopt});
+    for (const char* dropped :
+         {"Connection", "X-Secret", "Keep-Alive", "Proxy-Connection", "TE:", "Upgrade"}) {
         EXPECT_EQ(out.find(dropped), std::string::npos) << dropped << " in " << out;
     }
     EXPECT_NE(out.find("X-Kept: yes\r\n"), std::string::npos) << out;
@@ -145,8 +153,9 @@ TEST(UpstreamRequest, FramesChunkedBody) {
     RequestParser parser;
     ASSERT_EQ(parse_head("POST /u HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n", parser),
               HeadStatus::Complete);
-    std::string out = build_upstream_request(parser.get(), listener, ClientFacts{"192.0.2.7", "1", "", "", "", "", {}},
-                                             BodyFraming::Chunked, 0, "10.0.0.1:80");
+    std::string out =
+        build_upstream_request(parser.get(), listener, ClientFacts{"192.0.2.7", "1", "", "", "", "", {}},
+                               BodyFraming::Chunked, 0, "10.0.0.1:80");
     EXPECT_TRUE(out.starts_with("POST /u HTTP/1.1\r\n")) << out;
     EXPECT_NE(out.find("Transfer-Encoding: chunked\r\n"), std::string::npos) << out;
     EXPECT_TRUE(out.ends_with("\r\n\r\n")) << out;

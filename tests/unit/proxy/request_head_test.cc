@@ -79,14 +79,19 @@ TEST(ParseHead, RejectsNonNumericContentLength) {
 }
 
 TEST(ParseHead, RejectsTransferCodingOtherThanChunked) {
-    EXPECT_EQ(parse("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"), HeadStatus::Malformed);
-    EXPECT_EQ(parse("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: identity\r\n\r\n"), HeadStatus::Malformed);
-    EXPECT_EQ(parse("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"),
+    EXPECT_EQ(parse("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"),
               HeadStatus::Malformed);
+    EXPECT_EQ(parse("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: identity\r\n\r\n"),
+              HeadStatus::Malformed);
+    EXPECT_EQ(
+        parse(
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"),
+        HeadStatus::Malformed);
 }
 
 TEST(ParseHead, AcceptsChunked) {
-    EXPECT_EQ(parse("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n"), HeadStatus::Complete);
+    EXPECT_EQ(parse("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n"),
+              HeadStatus::Complete);
 }
 
 TEST(ParseHead, RequiresOneHostInHttp11) {
@@ -96,7 +101,8 @@ TEST(ParseHead, RequiresOneHostInHttp11) {
 }
 
 TEST(ParseHead, RejectsSpaceBeforeColon) {
-    EXPECT_EQ(parse("GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding : chunked\r\n\r\n"), HeadStatus::Malformed);
+    EXPECT_EQ(parse("GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding : chunked\r\n\r\n"),
+              HeadStatus::Malformed);
 }
 
 TEST(ParseHead, RejectsUnknownVersion) {

@@ -109,7 +109,8 @@ TEST(CertificateFacts, ReportsValidityAndAlgorithm) {
 }
 
 TEST(CertificateFacts, ReportsRsaAndSha1) {
-    const Issued leaf = test::issue({.common_name = "a", .digest = Digest::Sha1, .key_kind = KeyKind::Rsa2048});
+    const Issued leaf =
+        test::issue({.common_name = "a", .digest = Digest::Sha1, .key_kind = KeyKind::Rsa2048});
 
     const CertificateFacts facts = inspect_certificate(leaf.certificate.get());
 
@@ -120,13 +121,15 @@ TEST(CertificateFacts, ReportsRsaAndSha1) {
 }
 
 TEST(CertificateFacts, ReportsExtensions) {
-    const Issued leaf = test::issue(
-        {.common_name = "a", .alt_names = {"DNS:www.test.com", "IP:127.0.0.1", "IP:::1"}, .extended_key_usage = "clientAuth"},
-        &ca());
+    const Issued leaf = test::issue({.common_name = "a",
+                                     .alt_names = {"DNS:www.test.com", "IP:127.0.0.1", "IP:::1"},
+                                     .extended_key_usage = "clientAuth"},
+                                    &ca());
 
     const CertificateFacts facts = inspect_certificate(leaf.certificate.get());
 
-    EXPECT_EQ(facts.subject_alt_names, (std::vector<std::string>{"DNS:www.test.com", "IP:127.0.0.1", "IP:::1"}));
+    EXPECT_EQ(facts.subject_alt_names,
+              (std::vector<std::string>{"DNS:www.test.com", "IP:127.0.0.1", "IP:::1"}));
     EXPECT_FALSE(facts.basic_constraints_ca);
     EXPECT_TRUE(facts.key_usage_present);
     EXPECT_FALSE(facts.key_usage_cert_sign);
@@ -183,54 +186,63 @@ TEST(CertificateFormat, Rfc3339HasSecondPrecision) {
 }
 
 TEST(CertificateWeaknesses, NoneForModernLeaf) {
-    const Issued leaf = test::issue({.common_name = "www.test.com", .alt_names = {"DNS:www.test.com"}}, &ca());
+    const Issued leaf =
+        test::issue({.common_name = "www.test.com", .alt_names = {"DNS:www.test.com"}}, &ca());
 
-    const auto weaknesses = certificate_weaknesses(inspect_certificate(leaf.certificate.get()), CertificateRole::Server);
+    const auto weaknesses =
+        certificate_weaknesses(inspect_certificate(leaf.certificate.get()), CertificateRole::Server);
 
     EXPECT_TRUE(weaknesses.empty()) << weaknesses.front();
 }
 
 TEST(CertificateWeaknesses, NoneForModernCa) {
-    const auto weaknesses = certificate_weaknesses(inspect_certificate(ca().certificate.get()), CertificateRole::ClientCa);
+    const auto weaknesses =
+        certificate_weaknesses(inspect_certificate(ca().certificate.get()), CertificateRole::ClientCa);
 
     EXPECT_TRUE(weaknesses.empty()) << weaknesses.front();
 }
 
 TEST(CertificateWeaknesses, ReportsSha1Signature) {
-    const Issued leaf =
-        test::issue({.common_name = "a", .digest = Digest::Sha1, .alt_names = {"DNS:a"}, .key_kind = KeyKind::Rsa2048},
-                    &ca());
+    const Issued leaf = test::issue(
+        {.common_name = "a", .digest = Digest::Sha1, .alt_names = {"DNS:a"}, .key_kind = KeyKind::Rsa2048},
+        &ca());
 
-    const auto weaknesses = certificate_weaknesses(inspect_certificate(leaf.certificate.get()), CertificateRole::Server);
+    const auto weaknesses =
+        certificate_weaknesses(inspect_certificate(leaf.certificate.get()), CertificateRole::Server);
 
     ASSERT_EQ(weaknesses.size(), 1u);
-    EXPECT_EQ(weaknesses[0],
-              "The certificate is signed with SHA-1 (ecdsa-with-SHA1), which OpenSSL 3 rejects at its default "
-              "security level 1 and browsers reject entirely. Reissue it with -sha256 in place of -sha1 in openssl "
-              "x509 -req.");
+    EXPECT_EQ(
+        weaknesses[0],
+        "The certificate is signed with SHA-1 (ecdsa-with-SHA1), which OpenSSL 3 rejects at its default "
+        "security level 1 and browsers reject entirely. Reissue it with -sha256 in place of -sha1 in openssl "
+        "x509 -req.");
 }
 
 TEST(CertificateWeaknesses, ReportsSha1SelfSignature) {
     const Issued root = test::issue({.common_name = "Old Root", .ca = true, .digest = Digest::Sha1});
 
-    const auto weaknesses = certificate_weaknesses(inspect_certificate(root.certificate.get()), CertificateRole::ClientCa);
+    const auto weaknesses =
+        certificate_weaknesses(inspect_certificate(root.certificate.get()), CertificateRole::ClientCa);
 
     ASSERT_EQ(weaknesses.size(), 1u);
-    EXPECT_EQ(weaknesses[0],
-              "The certificate signs itself with SHA-1 (ecdsa-with-SHA1). OpenSSL does not check that signature, "
-              "but browsers reject it, and a CA that uses SHA-1 usually signs the certificates it issues with it "
-              "too. Reissue it with -sha256 in place of -sha1.");
+    EXPECT_EQ(
+        weaknesses[0],
+        "The certificate signs itself with SHA-1 (ecdsa-with-SHA1). OpenSSL does not check that signature, "
+        "but browsers reject it, and a CA that uses SHA-1 usually signs the certificates it issues with it "
+        "too. Reissue it with -sha256 in place of -sha1.");
 }
 
 TEST(CertificateWeaknesses, ReportsVersionOneLeaf) {
     const Issued leaf = test::issue({.common_name = "www.test.com", .version = 1}, &ca());
 
-    const auto weaknesses = certificate_weaknesses(inspect_certificate(leaf.certificate.get()), CertificateRole::Server);
+    const auto weaknesses =
+        certificate_weaknesses(inspect_certificate(leaf.certificate.get()), CertificateRole::Server);
 
     ASSERT_EQ(weaknesses.size(), 2u);
     EXPECT_TRUE(weaknesses[0].starts_with("The certificate is X.509 version 1, so it has no extensions"))
         << weaknesses[0];
-    EXPECT_TRUE(weaknesses[1].starts_with("The certificate has no subjectAltName, and browsers ignore the subject CN"))
+    EXPECT_TRUE(weaknesses[1].starts_with(
+        "The certificate has no subjectAltName, and browsers ignore the subject CN"))
         << weaknesses[1];
 }
 
@@ -248,35 +260,39 @@ TEST(CertificateWeaknesses, ReportsMissingCaTrue) {
     const Issued no_constraints = test::issue({.common_name = "no constraints"});
     const Issued not_ca = test::issue({.common_name = "not a CA", .basic_constraints = "critical,CA:FALSE"});
 
-    const auto missing =
-        certificate_weaknesses(inspect_certificate(no_constraints.certificate.get()), CertificateRole::ClientCa);
+    const auto missing = certificate_weaknesses(inspect_certificate(no_constraints.certificate.get()),
+                                                CertificateRole::ClientCa);
     const auto explicit_false =
         certificate_weaknesses(inspect_certificate(not_ca.certificate.get()), CertificateRole::ClientCa);
 
     ASSERT_EQ(missing.size(), 1u);
-    EXPECT_EQ(missing[0],
-              "The CA certificate has no basicConstraints CA:TRUE, so OpenSSL accepts it as an issuer only if its "
-              "keyUsage includes keyCertSign. Reissue it with basicConstraints=critical,CA:TRUE.");
+    EXPECT_EQ(
+        missing[0],
+        "The CA certificate has no basicConstraints CA:TRUE, so OpenSSL accepts it as an issuer only if its "
+        "keyUsage includes keyCertSign. Reissue it with basicConstraints=critical,CA:TRUE.");
     ASSERT_EQ(explicit_false.size(), 1u);
-    EXPECT_EQ(explicit_false[0],
-              "The CA certificate has basicConstraints CA:FALSE, so OpenSSL does not accept it as the issuer of "
-              "client certificates. Reissue it with basicConstraints=critical,CA:TRUE.");
+    EXPECT_EQ(
+        explicit_false[0],
+        "The CA certificate has basicConstraints CA:FALSE, so OpenSSL does not accept it as the issuer of "
+        "client certificates. Reissue it with basicConstraints=critical,CA:TRUE.");
 }
 
 TEST(CertificateWeaknesses, ReportsSmallRsaKey) {
-    const Issued leaf = test::issue({.common_name = "a", .alt_names = {"DNS:a"}, .key_kind = KeyKind::Rsa1024}, &ca());
+    const Issued leaf =
+        test::issue({.common_name = "a", .alt_names = {"DNS:a"}, .key_kind = KeyKind::Rsa1024}, &ca());
 
-    const auto weaknesses = certificate_weaknesses(inspect_certificate(leaf.certificate.get()), CertificateRole::Server);
+    const auto weaknesses =
+        certificate_weaknesses(inspect_certificate(leaf.certificate.get()), CertificateRole::Server);
 
     ASSERT_EQ(weaknesses.size(), 1u);
     EXPECT_TRUE(weaknesses[0].starts_with("The RSA key has 1024 bits, fewer than the 2048")) << weaknesses[0];
 }
 
 TEST(CertificateWeaknesses, ReportsOutsideValidity) {
-    const Issued expired = test::issue({.common_name = "a", .alt_names = {"DNS:a"}, .valid_from = -48h, .valid_until = -24h},
-                                       &ca());
-    const Issued future = test::issue({.common_name = "a", .alt_names = {"DNS:a"}, .valid_from = 24h, .valid_until = 48h},
-                                      &ca());
+    const Issued expired = test::issue(
+        {.common_name = "a", .alt_names = {"DNS:a"}, .valid_from = -48h, .valid_until = -24h}, &ca());
+    const Issued future = test::issue(
+        {.common_name = "a", .alt_names = {"DNS:a"}, .valid_from = 24h, .valid_until = 48h}, &ca());
     const CertificateFacts expired_facts = inspect_certificate(expired.certificate.get());
     const CertificateFacts future_facts = inspect_certificate(future.certificate.get());
 
@@ -284,8 +300,9 @@ TEST(CertificateWeaknesses, ReportsOutsideValidity) {
     const auto future_weaknesses = certificate_weaknesses(future_facts, CertificateRole::Server);
 
     ASSERT_EQ(expired_weaknesses.size(), 1u);
-    EXPECT_EQ(expired_weaknesses[0], "The certificate expired on " + format_rfc3339(expired_facts.not_after) +
-                                         ", so clients and OpenSSL reject it. Renew it with a new validity period.");
+    EXPECT_EQ(expired_weaknesses[0],
+              "The certificate expired on " + format_rfc3339(expired_facts.not_after) +
+                  ", so clients and OpenSSL reject it. Renew it with a new validity period.");
     ASSERT_EQ(future_weaknesses.size(), 1u);
     EXPECT_TRUE(contains(future_weaknesses, "is not valid before " + format_rfc3339(future_facts.not_before)))
         << future_weaknesses[0];

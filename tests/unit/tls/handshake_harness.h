@@ -28,13 +28,13 @@ using SslPtr = std::unique_ptr<SSL, SslFree>;
 using SslSessionPtr = std::unique_ptr<SSL_SESSION, SslSessionFree>;
 
 struct ClientSettings {
-    X509* certificate = nullptr;     // none: the client sends no certificate
+    X509* certificate = nullptr;  // none: the client sends no certificate
     EVP_PKEY* key = nullptr;
     std::vector<X509*> chain{};      // intermediates sent after the certificate
     SSL_SESSION* session = nullptr;  // offered for resumption
     int min_version = 0;             // 0: OpenSSL's default
     int max_version = 0;
-    std::string cipher_list{};       // TLS 1.2 and below, empty: OpenSSL's default
+    std::string cipher_list{};  // TLS 1.2 and below, empty: OpenSSL's default
 };
 
 struct HandshakeResult {
@@ -44,7 +44,7 @@ struct HandshakeResult {
     std::optional<HandshakeFailure> failure;  // set when the server failed
     VerifyRecord record;
     std::optional<PeerCertificate> peer;
-    SslSessionPtr client_session;             // resumable session after a success
+    SslSessionPtr client_session;  // resumable session after a success
 };
 
 enum class Progress { Running, Succeeded, Failed };
@@ -71,7 +71,8 @@ inline SslCtxPtr make_client_context(const ClientSettings& settings) {
         require_ok(SSL_CTX_set_max_proto_version(ctx.get(), settings.max_version) == 1, "client max version");
     }
     if (!settings.cipher_list.empty()) {
-        require_ok(SSL_CTX_set_cipher_list(ctx.get(), settings.cipher_list.c_str()) == 1, "client cipher list");
+        require_ok(SSL_CTX_set_cipher_list(ctx.get(), settings.cipher_list.c_str()) == 1,
+                   "client cipher list");
     }
     if (settings.certificate != nullptr) {
         require_ok(SSL_CTX_use_certificate(ctx.get(), settings.certificate) == 1, "client certificate");
@@ -92,7 +93,8 @@ inline Progress step(SSL* ssl) {
         return Progress::Succeeded;
     }
     const int error = SSL_get_error(ssl, result);
-    return error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE ? Progress::Running : Progress::Failed;
+    return error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE ? Progress::Running
+                                                                         : Progress::Failed;
 }
 
 // Joins a new client SSL and a new server SSL through a BIO pair.

@@ -148,9 +148,11 @@ TEST(Handshake, RejectsSelfSignedClient) {
 TEST(Handshake, RejectsExpiredClient) {
     auto context = mandatory_context(pem(pki().root_a));
     ASSERT_NE(context, nullptr);
-    const Issued expired = test::issue(
-        {.common_name = "expired", .valid_from = -48h, .valid_until = -24h, .extended_key_usage = "clientAuth"},
-        &pki().root_a);
+    const Issued expired = test::issue({.common_name = "expired",
+                                        .valid_from = -48h,
+                                        .valid_until = -24h,
+                                        .extended_key_usage = "clientAuth"},
+                                       &pki().root_a);
 
     const HandshakeResult result = run_handshake(*context, client_with(expired));
 
@@ -226,8 +228,8 @@ TEST(Handshake, BundleIntermediateIsTrustAnchor) {
 TEST(Handshake, RejectsServerAuthOnlyClient) {
     auto context = mandatory_context(pem(pki().root_a));
     ASSERT_NE(context, nullptr);
-    const Issued server_only = test::issue({.common_name = "server only", .extended_key_usage = "serverAuth"},
-                                           &pki().root_a);
+    const Issued server_only =
+        test::issue({.common_name = "server only", .extended_key_usage = "serverAuth"}, &pki().root_a);
 
     const HandshakeResult result = run_handshake(*context, client_with(server_only));
 
@@ -261,8 +263,9 @@ TEST(Handshake, RejectsCaFalseIssuer) {
 TEST(Handshake, LevelOneRejectsSha1Client) {
     auto context = mandatory_context(pem(pki().root_a));
     ASSERT_NE(context, nullptr);
-    const Issued sha1 = test::issue(
-        {.common_name = "sha1", .digest = test::Digest::Sha1, .extended_key_usage = "clientAuth"}, &pki().root_a);
+    const Issued sha1 =
+        test::issue({.common_name = "sha1", .digest = test::Digest::Sha1, .extended_key_usage = "clientAuth"},
+                    &pki().root_a);
 
     const HandshakeResult result = run_handshake(*context, client_with(sha1));
 
@@ -275,8 +278,10 @@ TEST(Handshake, GuideSha1ChainCompletes) {
     const auto sha1 = test::Digest::Sha1;
     const auto rsa = test::KeyKind::Rsa2048;
     const Issued ca = test::issue({.digest = sha1, .version = 1, .key_kind = rsa});
-    const Issued server = test::issue({.common_name = "www.test.com", .digest = sha1, .version = 1, .key_kind = rsa}, &ca);
-    const Issued client = test::issue({.common_name = "client", .digest = sha1, .version = 1, .key_kind = rsa}, &ca);
+    const Issued server =
+        test::issue({.common_name = "www.test.com", .digest = sha1, .version = 1, .key_kind = rsa}, &ca);
+    const Issued client =
+        test::issue({.common_name = "client", .digest = sha1, .version = 1, .key_kind = rsa}, &ca);
     ServerTlsSettings settings = listener_settings(ClientAuth::Mandatory, pem(ca));
     settings.certificate_pem = pem(server);
     settings.private_key_pem = test::traditional_pem(server.key.get());
@@ -388,7 +393,8 @@ TEST(Handshake, LevelOneRejectsTls10) {
 
 TEST(Handshake, LevelZeroAllowsTls10) {
     const Issued sha1_server = test::issue(
-        {.common_name = "www.test.com", .digest = test::Digest::Sha1, .alt_names = {"DNS:www.test.com"}}, &pki().root_a);
+        {.common_name = "www.test.com", .digest = test::Digest::Sha1, .alt_names = {"DNS:www.test.com"}},
+        &pki().root_a);
     ServerTlsSettings settings = listener_settings(ClientAuth::None, "");
     settings.policy_name = "tls-1-0";
     settings.certificate_pem = pem(sha1_server);
@@ -425,7 +431,8 @@ TEST(HandshakeFailureCodes, CodesAreStable) {
         EXPECT_FALSE(describe(failure).empty()) << expected_code;
         EXPECT_FALSE(describe(failure).ends_with(".")) << describe(failure);
     }
-    EXPECT_EQ(describe(HandshakeFailure::Expired), "the client certificate or a CA certificate of its chain has expired");
+    EXPECT_EQ(describe(HandshakeFailure::Expired),
+              "the client certificate or a CA certificate of its chain has expired");
 }
 
 TEST(HandshakeFailureCodes, MapsVerifyErrors) {
@@ -446,7 +453,8 @@ TEST(HandshakeFailureCodes, MapsVerifyErrors) {
         {X509_V_ERR_INVALID_CA, HandshakeFailure::Other},
     };
     for (const auto& [verify_error, failure] : expected) {
-        EXPECT_EQ(failure_from_verify_error(verify_error), failure) << X509_verify_cert_error_string(verify_error);
+        EXPECT_EQ(failure_from_verify_error(verify_error), failure)
+            << X509_verify_cert_error_string(verify_error);
     }
 }
 

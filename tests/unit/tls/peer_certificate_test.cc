@@ -32,14 +32,17 @@ TEST(UrlEncode, EncodesEveryOtherByte) {
 }
 
 TEST(PeerCertificate, FormatsHeaderFields) {
-    const Issued client = test::issue({.common_name = "app1", .extended_key_usage = "clientAuth",
-                                       .not_after = "20390806102030Z", .serial = 0x1f3a},
+    const Issued client = test::issue({.common_name = "app1",
+                                       .extended_key_usage = "clientAuth",
+                                       .not_after = "20390806102030Z",
+                                       .serial = 0x1f3a},
                                       &test::pki().root_a);
-    auto context = build_server_context(test::listener_settings(ClientAuth::Mandatory, test::pem(test::pki().root_a)));
+    auto context =
+        build_server_context(test::listener_settings(ClientAuth::Mandatory, test::pem(test::pki().root_a)));
     ASSERT_TRUE(context) << context.error().message;
 
-    const HandshakeResult result =
-        test::run_handshake(**context, ClientSettings{.certificate = client.certificate.get(), .key = client.key.get()});
+    const HandshakeResult result = test::run_handshake(
+        **context, ClientSettings{.certificate = client.certificate.get(), .key = client.key.get()});
 
     ASSERT_TRUE(result.server_succeeded);
     ASSERT_TRUE(result.peer.has_value());
@@ -52,7 +55,8 @@ TEST(PeerCertificate, FormatsHeaderFields) {
 }
 
 TEST(PeerCertificate, NoneWithoutClientCertificate) {
-    auto context = build_server_context(test::listener_settings(ClientAuth::Optional, test::pem(test::pki().root_a)));
+    auto context =
+        build_server_context(test::listener_settings(ClientAuth::Optional, test::pem(test::pki().root_a)));
     ASSERT_TRUE(context) << context.error().message;
 
     const HandshakeResult result = test::run_handshake(**context, ClientSettings{});

@@ -42,12 +42,14 @@ const Issued& ca() {
 }
 
 const Issued& leaf() {
-    static const Issued issued = test::issue({.common_name = "www.test.com", .alt_names = {"DNS:www.test.com"}}, &ca());
+    static const Issued issued =
+        test::issue({.common_name = "www.test.com", .alt_names = {"DNS:www.test.com"}}, &ca());
     return issued;
 }
 
 TEST(PemParse, ReadsChainInOrder) {
-    const std::string pem = test::certificate_pem(leaf().certificate.get()) + test::certificate_pem(ca().certificate.get());
+    const std::string pem =
+        test::certificate_pem(leaf().certificate.get()) + test::certificate_pem(ca().certificate.get());
 
     auto certificates = parse_certificates(pem);
 
@@ -78,8 +80,9 @@ TEST(PemParse, ToleratesMissingTrailingNewline) {
 }
 
 TEST(PemParse, ToleratesSurroundingText) {
-    const std::string pem = "Server certificate, issued today:\n\n\n" + test::certificate_pem(leaf().certificate.get()) +
-                            "\n\n   \n# CA follows\n\n" + test::certificate_pem(ca().certificate.get()) + "\n\n\n";
+    const std::string pem = "Server certificate, issued today:\n\n\n" +
+                            test::certificate_pem(leaf().certificate.get()) + "\n\n   \n# CA follows\n\n" +
+                            test::certificate_pem(ca().certificate.get()) + "\n\n\n";
 
     auto certificates = parse_certificates(pem);
 
@@ -178,8 +181,9 @@ TEST(PemKey, ReadsSec1EcKey) {
     const std::string pem = test::traditional_pem(leaf().key.get());
     ASSERT_NE(pem.find("-----BEGIN EC PRIVATE KEY-----"), std::string::npos);
 
-    auto key = parse_private_key("-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n" +
-                                 without_trailing_newline(pem));
+    auto key =
+        parse_private_key("-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n" +
+                          without_trailing_newline(pem));
 
     ASSERT_TRUE(key) << key.error().message;
     EXPECT_EQ(EVP_PKEY_eq(key->get(), leaf().key.get()), 1);
@@ -189,9 +193,10 @@ TEST(PemKey, RejectsEncryptedPkcs8Key) {
     auto key = parse_private_key(test::encrypted_pkcs8_pem(leaf().key.get()));
 
     ASSERT_FALSE(key);
-    EXPECT_EQ(key.error().message,
-              "the private key is encrypted with a passphrase, which tollgate cannot enter. Decrypt it first, e.g. "
-              "openssl pkey -in key.pem -out key.decrypted.pem, and upload key.decrypted.pem");
+    EXPECT_EQ(
+        key.error().message,
+        "the private key is encrypted with a passphrase, which tollgate cannot enter. Decrypt it first, e.g. "
+        "openssl pkey -in key.pem -out key.decrypted.pem, and upload key.decrypted.pem");
     EXPECT_EQ(ERR_peek_error(), 0u);
 }
 
@@ -202,9 +207,10 @@ TEST(PemKey, RejectsProcTypeEncryption) {
     auto key = parse_private_key(pem);
 
     ASSERT_FALSE(key);
-    EXPECT_EQ(key.error().message,
-              "the private key is encrypted with a passphrase, which tollgate cannot enter. Decrypt it first, e.g. "
-              "openssl pkey -in key.pem -out key.decrypted.pem, and upload key.decrypted.pem");
+    EXPECT_EQ(
+        key.error().message,
+        "the private key is encrypted with a passphrase, which tollgate cannot enter. Decrypt it first, e.g. "
+        "openssl pkey -in key.pem -out key.decrypted.pem, and upload key.decrypted.pem");
 }
 
 TEST(PemKey, RejectsTextWithoutKey) {
@@ -213,7 +219,8 @@ TEST(PemKey, RejectsTextWithoutKey) {
     ASSERT_FALSE(key);
     EXPECT_EQ(key.error().message,
               "no private key found: expected a PEM block starting with -----BEGIN PRIVATE KEY-----, "
-              "-----BEGIN RSA PRIVATE KEY----- or -----BEGIN EC PRIVATE KEY----- (found -----BEGIN CERTIFICATE-----)");
+              "-----BEGIN RSA PRIVATE KEY----- or -----BEGIN EC PRIVATE KEY----- (found -----BEGIN "
+              "CERTIFICATE-----)");
 }
 
 TEST(PemKey, RejectsTwoKeys) {
@@ -232,7 +239,8 @@ TEST(PemKey, RejectsCorruptKey) {
     auto key = parse_private_key(pem);
 
     ASSERT_FALSE(key);
-    EXPECT_TRUE(key.error().message.starts_with("the private key could not be decoded (")) << key.error().message;
+    EXPECT_TRUE(key.error().message.starts_with("the private key could not be decoded ("))
+        << key.error().message;
     EXPECT_EQ(ERR_peek_error(), 0u);
 }
 

@@ -37,7 +37,9 @@ std::string joined(const std::vector<std::string>& lines) {
 // SHA-1 signatures, no subjectAltName, a CA that is only "O=ELB".
 struct GuidePki {
     Issued ca = test::issue({.digest = test::Digest::Sha1, .version = 1, .key_kind = test::KeyKind::Rsa2048});
-    Issued server = test::issue({.common_name = "www.test.com", .digest = test::Digest::Sha1, .version = 1,
+    Issued server = test::issue({.common_name = "www.test.com",
+                                 .digest = test::Digest::Sha1,
+                                 .version = 1,
                                  .key_kind = test::KeyKind::Rsa2048},
                                 &ca);
 };
@@ -74,7 +76,8 @@ TEST(ServerContext, MandatoryModeRequiresCertificate) {
 
     ASSERT_TRUE(context) << context.error().message;
     SSL_CTX* ctx = (*context)->ctx.get();
-    EXPECT_EQ(SSL_CTX_get_verify_mode(ctx), SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT | SSL_VERIFY_CLIENT_ONCE);
+    EXPECT_EQ(SSL_CTX_get_verify_mode(ctx),
+              SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT | SSL_VERIFY_CLIENT_ONCE);
     EXPECT_EQ(SSL_CTX_get_verify_depth(ctx), 3);
     EXPECT_EQ(SSL_CTX_get_verify_callback(ctx), &record_verify_result);
 }
@@ -118,17 +121,21 @@ TEST(ServerContext, GuideChainLowersLevel) {
     const auto& warnings = (*context)->warnings;
     EXPECT_EQ((*context)->security_level, 0);
     EXPECT_EQ(SSL_CTX_get_security_level((*context)->ctx.get()), 0);
-    EXPECT_TRUE(any_contains(warnings, "Security level lowered to 0 because certificate cert-1 "
-                                       "\"CN=www.test.com,O=ELB\" has a sha1WithRSAEncryption signature"))
+    EXPECT_TRUE(any_contains(warnings,
+                             "Security level lowered to 0 because certificate cert-1 "
+                             "\"CN=www.test.com,O=ELB\" has a sha1WithRSAEncryption signature"))
         << joined(warnings);
-    EXPECT_TRUE(any_contains(warnings, "Security level lowered to 0 because client CA ca-1 \"O=ELB\" has a "
-                                       "sha1WithRSAEncryption signature"))
+    EXPECT_TRUE(any_contains(warnings,
+                             "Security level lowered to 0 because client CA ca-1 \"O=ELB\" has a "
+                             "sha1WithRSAEncryption signature"))
         << joined(warnings);
-    EXPECT_TRUE(any_contains(warnings, "certificate cert-1 \"CN=www.test.com,O=ELB\": The certificate is signed "
-                                       "with SHA-1 (sha1WithRSAEncryption)"))
+    EXPECT_TRUE(any_contains(warnings,
+                             "certificate cert-1 \"CN=www.test.com,O=ELB\": The certificate is signed "
+                             "with SHA-1 (sha1WithRSAEncryption)"))
         << joined(warnings);
-    EXPECT_TRUE(any_contains(warnings, "certificate cert-1 \"CN=www.test.com,O=ELB\": The certificate has no "
-                                       "subjectAltName"))
+    EXPECT_TRUE(any_contains(warnings,
+                             "certificate cert-1 \"CN=www.test.com,O=ELB\": The certificate has no "
+                             "subjectAltName"))
         << joined(warnings);
     EXPECT_TRUE(any_contains(warnings, "client CA ca-1 \"O=ELB\": The CA certificate is X.509 version 1"))
         << joined(warnings);
@@ -149,7 +156,8 @@ TEST(ServerContext, LevelOneRejectsSha1) {
 }
 
 TEST(ServerContext, LoadsChainCertificates) {
-    const Issued leaf = test::issue({.common_name = "chained", .alt_names = {"DNS:chained"}}, &pki().intermediate_a);
+    const Issued leaf =
+        test::issue({.common_name = "chained", .alt_names = {"DNS:chained"}}, &pki().intermediate_a);
     ServerTlsSettings settings = listener_settings(ClientAuth::None, "");
     settings.certificate_pem = pem(leaf) + pem(pki().intermediate_a);
     settings.private_key_pem = test::pkcs8_pem(leaf.key.get());
@@ -164,9 +172,10 @@ TEST(ServerContext, LoadsChainCertificates) {
 }
 
 TEST(ServerContext, WarningNamesChainPosition) {
-    const Issued sha1_intermediate =
-        test::issue({.common_name = "SHA-1 Intermediate", .ca = true, .digest = test::Digest::Sha1}, &pki().root_a);
-    const Issued leaf = test::issue({.common_name = "chained", .alt_names = {"DNS:chained"}}, &sha1_intermediate);
+    const Issued sha1_intermediate = test::issue(
+        {.common_name = "SHA-1 Intermediate", .ca = true, .digest = test::Digest::Sha1}, &pki().root_a);
+    const Issued leaf =
+        test::issue({.common_name = "chained", .alt_names = {"DNS:chained"}}, &sha1_intermediate);
     ServerTlsSettings settings = listener_settings(ClientAuth::None, "");
     settings.certificate_pem = pem(leaf) + pem(sha1_intermediate);
     settings.private_key_pem = test::pkcs8_pem(leaf.key.get());
@@ -192,10 +201,11 @@ TEST(ServerContext, WarnsAboutMissingSan) {
     ASSERT_TRUE(context) << context.error().message;
     EXPECT_EQ((*context)->security_level, 1);
     ASSERT_EQ((*context)->warnings.size(), 1u);
-    EXPECT_EQ((*context)->warnings[0],
-              "certificate cert-1 \"CN=www.test.com,O=ELB\": The certificate has no subjectAltName, and browsers "
-              "ignore the subject CN when they match the host name, so they reject it. Reissue it with "
-              "subjectAltName=DNS:<host name> in its extensions.");
+    EXPECT_EQ(
+        (*context)->warnings[0],
+        "certificate cert-1 \"CN=www.test.com,O=ELB\": The certificate has no subjectAltName, and browsers "
+        "ignore the subject CN when they match the host name, so they reject it. Reissue it with "
+        "subjectAltName=DNS:<host name> in its extensions.");
 }
 
 TEST(ServerContext, WarnsAboutUnusableTls10) {
@@ -206,9 +216,10 @@ TEST(ServerContext, WarnsAboutUnusableTls10) {
 
     ASSERT_TRUE(context) << context.error().message;
     ASSERT_EQ((*context)->warnings.size(), 1u);
-    EXPECT_EQ((*context)->warnings[0],
-              "Policy tls-1-0 lists TLSv1.2 TLSv1.1 TLSv1, but OpenSSL 3 negotiates TLS 1.0 and TLS 1.1 only at "
-              "security level 0 and this listener uses level 1, so clients limited to them fail the handshake.");
+    EXPECT_EQ(
+        (*context)->warnings[0],
+        "Policy tls-1-0 lists TLSv1.2 TLSv1.1 TLSv1, but OpenSSL 3 negotiates TLS 1.0 and TLS 1.1 only at "
+        "security level 0 and this listener uses level 1, so clients limited to them fail the handshake.");
 }
 
 TEST(ServerContext, KeyMismatchNamesCertificate) {
@@ -218,9 +229,10 @@ TEST(ServerContext, KeyMismatchNamesCertificate) {
     auto context = build_server_context(settings);
 
     ASSERT_FALSE(context);
-    EXPECT_EQ(context.error().message,
-              "listener listener-1: the private key does not match the certificate (certificate cert-1). Upload "
-              "the private key that was generated with this certificate.");
+    EXPECT_EQ(
+        context.error().message,
+        "listener listener-1: the private key does not match the certificate (certificate cert-1). Upload "
+        "the private key that was generated with this certificate.");
     EXPECT_EQ(ERR_peek_error(), 0u);
 }
 
@@ -231,10 +243,11 @@ TEST(ServerContext, EncryptedKeyNamesCertificate) {
     auto context = build_server_context(settings);
 
     ASSERT_FALSE(context);
-    EXPECT_EQ(context.error().message,
-              "listener listener-1, certificate cert-1: the private key is encrypted with a passphrase, which "
-              "tollgate cannot enter. Decrypt it first, e.g. openssl pkey -in key.pem -out key.decrypted.pem, and "
-              "upload key.decrypted.pem");
+    EXPECT_EQ(
+        context.error().message,
+        "listener listener-1, certificate cert-1: the private key is encrypted with a passphrase, which "
+        "tollgate cannot enter. Decrypt it first, e.g. openssl pkey -in key.pem -out key.decrypted.pem, and "
+        "upload key.decrypted.pem");
 }
 
 TEST(ServerContext, UnknownPolicyListsPolicies) {
@@ -265,9 +278,10 @@ TEST(ServerContext, MandatoryWithoutCaFails) {
     auto context = build_server_context(listener_settings(ClientAuth::Mandatory, ""));
 
     ASSERT_FALSE(context);
-    EXPECT_EQ(context.error().message,
-              "listener listener-1: client authentication is mandatory, but no client CA certificate is set. Set a "
-              "client CA certificate or set client authentication to none.");
+    EXPECT_EQ(
+        context.error().message,
+        "listener listener-1: client authentication is mandatory, but no client CA certificate is set. Set a "
+        "client CA certificate or set client authentication to none.");
 }
 
 TEST(ServerContext, InvalidCaNamesCa) {
@@ -286,9 +300,10 @@ TEST(ServerContext, InvalidCertificateNamesCertificate) {
     auto context = build_server_context(settings);
 
     ASSERT_FALSE(context);
-    EXPECT_EQ(context.error().message,
-              "listener listener-1, certificate cert-1: no certificate found: expected a PEM block starting with "
-              "-----BEGIN CERTIFICATE-----");
+    EXPECT_EQ(
+        context.error().message,
+        "listener listener-1, certificate cert-1: no certificate found: expected a PEM block starting with "
+        "-----BEGIN CERTIFICATE-----");
 }
 
 TEST(ServerContext, NegativeVerifyDepthFails) {

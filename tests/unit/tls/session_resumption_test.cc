@@ -52,7 +52,8 @@ class SessionResumption : public testing::TestWithParam<int> {};
 
 INSTANTIATE_TEST_SUITE_P(Versions, SessionResumption, testing::Values(TLS1_2_VERSION, TLS1_3_VERSION),
                          [](const testing::TestParamInfo<int>& info) {
-                             return info.param == TLS1_3_VERSION ? std::string("Tls13") : std::string("Tls12");
+                             return info.param == TLS1_3_VERSION ? std::string("Tls13")
+                                                                 : std::string("Tls12");
                          });
 
 TEST_P(SessionResumption, ResumesOnSameContext) {

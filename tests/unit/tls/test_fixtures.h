@@ -13,12 +13,12 @@ namespace tollgate::tls::test {
 
 struct Pki {
     Issued root_a;
-    Issued intermediate_a;   // CA signed by root_a
+    Issued intermediate_a;  // CA signed by root_a
     Issued root_b;
-    Issued server;           // "CN=www.test.com,O=ELB", issued by root_a
-    Issued client;           // clientAuth, issued by root_a
+    Issued server;                   // "CN=www.test.com,O=ELB", issued by root_a
+    Issued client;                   // clientAuth, issued by root_a
     Issued client_via_intermediate;  // clientAuth, issued by intermediate_a
-    Issued client_b;         // clientAuth, issued by root_b
+    Issued client_b;                 // clientAuth, issued by root_b
 };
 
 inline Pki make_pki() {
@@ -27,11 +27,13 @@ inline Pki make_pki() {
     pki.root_a = issue({.common_name = "Root A", .ca = true});
     pki.intermediate_a = issue({.common_name = "Intermediate A", .ca = true}, &pki.root_a);
     pki.root_b = issue({.common_name = "Root B", .ca = true});
-    pki.server = issue({.common_name = "www.test.com", .alt_names = {"DNS:www.test.com"}, .extended_key_usage = "serverAuth"},
+    pki.server = issue({.common_name = "www.test.com",
+                        .alt_names = {"DNS:www.test.com"},
+                        .extended_key_usage = "serverAuth"},
                        &pki.root_a);
     pki.client = issue({.common_name = "client", .extended_key_usage = "clientAuth"}, &pki.root_a);
-    pki.client_via_intermediate =
-        issue({.common_name = "client via intermediate", .extended_key_usage = "clientAuth"}, &pki.intermediate_a);
+    pki.client_via_intermediate = issue(
+        {.common_name = "client via intermediate", .extended_key_usage = "clientAuth"}, &pki.intermediate_a);
     pki.client_b = issue({.common_name = "client b", .extended_key_usage = "clientAuth"}, &pki.root_b);
     return pki;
 }

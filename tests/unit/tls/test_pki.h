@@ -25,19 +25,19 @@ enum class KeyKind { EcP256, Rsa2048, Rsa1024 };
 enum class Digest { Sha256, Sha1 };
 
 struct CertificateSpec {
-    std::string common_name{};          // empty: no CN, as the guide's CA ("O=ELB")
+    std::string common_name{};  // empty: no CN, as the guide's CA ("O=ELB")
     std::string organization = "ELB";
     bool ca = false;
     Digest digest = Digest::Sha256;
-    int version = 3;                     // 1 leaves out every extension
+    int version = 3;                       // 1 leaves out every extension
     std::vector<std::string> alt_names{};  // subjectAltName entries, e.g. "DNS:www.test.com"
     std::chrono::seconds valid_from = std::chrono::hours(-1);  // offsets from now
     std::chrono::seconds valid_until = std::chrono::hours(24 * 365);
     KeyKind key_kind = KeyKind::EcP256;
-    std::string extended_key_usage{};   // e.g. "clientAuth", empty: no extension
-    std::string basic_constraints{};    // overrides the default "critical,CA:TRUE" of a CA
-    std::string not_after{};            // fixed notAfter such as "20390806102030Z", overrides valid_until
-    long serial = 0;                    // 0: next value of a counter
+    std::string extended_key_usage{};  // e.g. "clientAuth", empty: no extension
+    std::string basic_constraints{};   // overrides the default "critical,CA:TRUE" of a CA
+    std::string not_after{};           // fixed notAfter such as "20390806102030Z", overrides valid_until
+    long serial = 0;                   // 0: next value of a counter
 };
 
 struct Issued {
@@ -59,9 +59,15 @@ inline void require(bool condition, const char* operation) {
 inline EvpPkeyPtr generate_key(KeyKind kind) {
     EVP_PKEY* key = nullptr;
     switch (kind) {
-        case KeyKind::EcP256: key = EVP_EC_gen("P-256"); break;
-        case KeyKind::Rsa2048: key = EVP_RSA_gen(2048); break;
-        case KeyKind::Rsa1024: key = EVP_RSA_gen(1024); break;
+        case KeyKind::EcP256:
+            key = EVP_EC_gen("P-256");
+            break;
+        case KeyKind::Rsa2048:
+            key = EVP_RSA_gen(2048);
+            break;
+        case KeyKind::Rsa1024:
+            key = EVP_RSA_gen(1024);
+            break;
     }
     require(key != nullptr, "key generation");
     return EvpPkeyPtr(key);
@@ -113,29 +119,32 @@ inline Issued issue(const CertificateSpec& spec, const Issued* issuer = nullptr)
 
     require(X509_set_version(certificate, spec.version == 1 ? X509_VERSION_1 : X509_VERSION_3) == 1,
             "X509_set_version");
-    require(ASN1_INTEGER_set(X509_get_serialNumber(certificate), spec.serial != 0 ? spec.serial : next_serial++) == 1,
+    require(ASN1_INTEGER_set(X509_get_serialNumber(certificate),
+                             spec.serial != 0 ? spec.serial : next_serial++) == 1,
             "serial");
-    require(X509_gmtime_adj(X509_getm_notBefore(certificate), static_cast<long>(spec.valid_from.count())) != nullptr,
+    require(X509_gmtime_adj(X509_getm_notBefore(certificate), static_cast<long>(spec.valid_from.count())) !=
+                nullptr,
             "notBefore");
     if (spec.not_after.empty()) {
-        require(X509_gmtime_adj(X509_getm_notAfter(certificate), static_cast<long>(spec.valid_until.count())) !=
-                    nullptr,
+        require(X509_gmtime_adj(X509_getm_notAfter(certificate),
+                                static_cast<long>(spec.valid_until.count())) != nullptr,
                 "notAfter");
     } else {
-        require(ASN1_TIME_set_string(X509_getm_notAfter(certificate), spec.not_after.c_str()) == 1, "notAfter");
+        require(ASN1_TIME_set_string(X509_getm_notAfter(certificate), spec.not_after.c_str()) == 1,
+                "notAfter");
     }
 
     X509_NAME* name = X509_get_subject_name(certificate);
     if (!spec.organization.empty()) {
         require(X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
-                                           reinterpret_cast<const unsigned char*>(spec.organization.c_str()), -1, -1,
-                                           0) == 1,
+                                           reinterpret_cast<const unsigned char*>(spec.organization.c_str()),
+                                           -1, -1, 0) == 1,
                 "O entry");
     }
     if (!spec.common_name.empty()) {
         require(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                                           reinterpret_cast<const unsigned char*>(spec.common_name.c_str()), -1, -1,
-                                           0) == 1,
+                                           reinterpret_cast<const unsigned char*>(spec.common_name.c_str()),
+                                           -1, -1, 0) == 1,
                 "CN entry");
     }
     X509* issuer_certificate = issuer != nullptr ? issuer->certificate.get() : certificate;
@@ -166,7 +175,8 @@ inline std::string certificate_pem(X509* certificate) {
 // "BEGIN PRIVATE KEY" (PKCS#8).
 inline std::string pkcs8_pem(EVP_PKEY* key) {
     BioPtr bio(BIO_new(BIO_s_mem()));
-    require(PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) == 1, "PKCS#8 PEM");
+    require(PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) == 1,
+            "PKCS#8 PEM");
     return bio_text(bio.get());
 }
 
@@ -182,7 +192,8 @@ inline std::string traditional_pem(EVP_PKEY* key) {
 inline std::string encrypted_pkcs8_pem(EVP_PKEY* key) {
     BioPtr bio(BIO_new(BIO_s_mem()));
     char passphrase[] = "secret";
-    require(PEM_write_bio_PKCS8PrivateKey(bio.get(), key, EVP_aes_256_cbc(), passphrase, 6, nullptr, nullptr) == 1,
+    require(PEM_write_bio_PKCS8PrivateKey(bio.get(), key, EVP_aes_256_cbc(), passphrase, 6, nullptr,
+                                          nullptr) == 1,
             "encrypted PKCS#8 PEM");
     return bio_text(bio.get());
 }
