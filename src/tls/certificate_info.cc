@@ -88,25 +88,6 @@ bool has_weak_signature(X509* certificate) {
            (security_bits >= 0 && security_bits < kMinimumSignatureSecurityBits);
 }
 
-std::string key_type_name(const EVP_PKEY* key) {
-    switch (EVP_PKEY_get_base_id(key)) {
-        case EVP_PKEY_RSA:
-            return "RSA";
-        case EVP_PKEY_RSA_PSS:
-            return "RSA-PSS";
-        case EVP_PKEY_EC:
-            return "EC";
-        case EVP_PKEY_ED25519:
-            return "ED25519";
-        case EVP_PKEY_ED448:
-            return "ED448";
-        case EVP_PKEY_DSA:
-            return "DSA";
-        default:
-            return "unknown";
-    }
-}
-
 std::string format_ip_address(const ASN1_OCTET_STRING* address) {
     std::array<char, INET6_ADDRSTRLEN> text{};
     const int length = ASN1_STRING_length(address);
@@ -210,6 +191,25 @@ std::string sha256_fingerprint(X509* certificate) {
     return to_hex(digest.data(), size);
 }
 
+std::string key_type_name(const EVP_PKEY* key) {
+    switch (EVP_PKEY_get_base_id(key)) {
+        case EVP_PKEY_RSA:
+            return "RSA";
+        case EVP_PKEY_RSA_PSS:
+            return "RSA-PSS";
+        case EVP_PKEY_EC:
+            return "EC";
+        case EVP_PKEY_ED25519:
+            return "ED25519";
+        case EVP_PKEY_ED448:
+            return "ED448";
+        case EVP_PKEY_DSA:
+            return "DSA";
+        default:
+            return "unknown";
+    }
+}
+
 std::string format_asn1_time(const ASN1_TIME* time) {
     std::tm parts{};
     if (time == nullptr || ASN1_TIME_to_tm(time, &parts) != 1) {
@@ -269,7 +269,8 @@ CertificateFacts inspect_certificate(X509* certificate) {
     return facts;
 }
 
-std::vector<std::string> certificate_weaknesses(const CertificateFacts& facts, CertificateRole role) {
+std::vector<std::string> certificate_weaknesses(const CertificateFacts& facts, CertificateRole role,
+                                                system_clock::time_point now) {
     std::vector<std::string> weaknesses;
 
     if (facts.sha1_or_weaker_signature && facts.self_signed) {
@@ -291,7 +292,7 @@ std::vector<std::string> certificate_weaknesses(const CertificateFacts& facts, C
 
     if (facts.version == 1) {
         weaknesses.push_back(
-            role == CertificateRole::ClientCa
+            role != CertificateRole::Server
                 ? "The CA certificate is X.509 version 1, so it has no extensions. OpenSSL accepts a version "
                   "1 CA "
                   "only as a self-signed root, and X.509 strict checks reject it. Reissue it as version 3 "
@@ -329,7 +330,6 @@ std::vector<std::string> certificate_weaknesses(const CertificateFacts& facts, C
                         facts.key_bits));
     }
 
-    const auto now = system_clock::now();
     if (facts.not_after < now) {
         weaknesses.push_back(
             fmt::format("The certificate expired on {}, so clients and OpenSSL reject it. Renew it with a "

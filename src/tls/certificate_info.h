@@ -1,5 +1,6 @@
 #pragma once
 
+#include <openssl/evp.h>
 #include <openssl/x509.h>
 
 #include <chrono>
@@ -53,11 +54,21 @@ std::string format_serial(X509* certificate);
 // Returns the lowercase hex SHA-256 of the certificate's DER encoding.
 std::string sha256_fingerprint(X509* certificate);
 
+// Returns the key type as CertificateFacts::key_type names it: "RSA", "EC", "ED25519", ...
+std::string key_type_name(const EVP_PKEY* key);
+
 // Purpose a certificate is loaded for, which decides what counts as a weakness.
-enum class CertificateRole { Server, ClientCa };
+enum class CertificateRole {
+    Server,         // the server certificate, first in its chain
+    ServerChainCa,  // a CA certificate after the server certificate in its chain
+    ClientCa,       // a CA certificate that verifies client certificates
+};
 
 // Returns one sentence per property of `facts` that clients or OpenSSL 3 will reject at its
 // default security level, each saying what breaks and how to reissue (empty when none).
-std::vector<std::string> certificate_weaknesses(const CertificateFacts& facts, CertificateRole role);
+// Validity is judged at `now`.
+std::vector<std::string> certificate_weaknesses(
+    const CertificateFacts& facts, CertificateRole role,
+    std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
 }  // namespace tollgate::tls

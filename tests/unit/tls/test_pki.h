@@ -1,8 +1,9 @@
 #pragma once
 
 // Certificates and keys made in-process for the TLS tests, with the options that the tests
-// need: CA and intermediate, SHA-1 or SHA-256, version 1, no SAN, expired, not yet valid,
-// EC P-256 keys and chosen extendedKeyUsage values.
+// need: CA and intermediate, SHA-1, MD5 or SHA-256, version 1, no SAN, expired, not yet valid,
+// EC P-256 keys, chosen keyUsage and extendedKeyUsage values, and the DER, PKCS#12 and CSR
+// forms that people upload by mistake.
 
 #include "tls/openssl_ptr.h"
 
@@ -10,6 +11,7 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -22,7 +24,7 @@
 namespace tollgate::tls::test {
 
 enum class KeyKind { EcP256, Rsa2048, Rsa1024 };
-enum class Digest { Sha256, Sha1 };
+enum class Digest { Sha256, Sha1, Md5 };  // Md5 needs an RSA key
 
 struct CertificateSpec {
     std::string common_name{};  // empty: no CN, as the guide's CA ("O=ELB")
@@ -36,6 +38,7 @@ struct CertificateSpec {
     KeyKind key_kind = KeyKind::EcP256;
     std::string extended_key_usage{};  // e.g. "clientAuth", empty: no extension
     std::string basic_constraints{};   // overrides the default "critical,CA:TRUE" of a CA
+    std::string key_usage{};           // overrides the default keyUsage of a CA or a leaf
     std::string not_after{};           // fixed notAfter such as "20390806102030Z", overrides valid_until
     long serial = 0;                   // 0: next value of a counter
 };
@@ -90,7 +93,9 @@ inline void add_extensions(X509* certificate, X509* issuer_certificate, const Ce
     } else if (spec.ca) {
         add_extension(certificate, &context, NID_basic_constraints, "critical,CA:TRUE");
     }
-    if (spec.ca) {
+    if (!spec.key_usage.empty()) {
+        add_extension(certificate, &context, NID_key_usage, spec.key_usage);
+    } else if (spec.ca) {
         add_extension(certificate, &context, NID_key_usage, "critical,keyCertSign,cRLSign");
     } else {
         add_extension(certificate, &context, NID_key_usage, "critical,digitalSignature,keyEncipherment");
@@ -155,7 +160,12 @@ inline Issued issue(const CertificateSpec& spec, const Issued* issuer = nullptr)
     if (spec.version != 1) {
         add_extensions(certificate, issuer_certificate, spec);
     }
-    const EVP_MD* digest = spec.digest == Digest::Sha1 ? EVP_sha1() : EVP_sha256();
+    const EVP_MD* digest = EVP_sha256();
+    if (spec.digest == Digest::Sha1) {
+        digest = EVP_sha1();
+    } else if (spec.digest == Digest::Md5) {
+        digest = EVP_md5();
+    }
     require(X509_sign(certificate, signing_key, digest) > 0, "X509_sign");
     return issued;
 }
@@ -205,6 +215,57 @@ inline std::string encrypted_traditional_pem(EVP_PKEY* key) {
     require(PEM_write_bio_PrivateKey_traditional(bio.get(), key, EVP_aes_256_cbc(), passphrase, 6, nullptr,
                                                  nullptr) == 1,
             "encrypted traditional PEM");
+    return bio_text(bio.get());
+}
+
+// The DER encoding of a certificate, as openssl x509 -outform DER writes it.
+inline std::string certificate_der(X509* certificate) {
+    unsigned char* data = nullptr;
+    const int size = i2d_X509(certificate, &data);
+    require(size > 0, "i2d_X509");
+    std::string der(reinterpret_cast<const char*>(data), static_cast<std::size_t>(size));
+    OPENSSL_free(data);
+    return der;
+}
+
+// The PKCS#8 DER encoding of a key, as openssl pkey -outform DER writes it.
+inline std::string private_key_der(EVP_PKEY* key) {
+    unsigned char* data = nullptr;
+    const int size = i2d_PrivateKey(key, &data);
+    require(size > 0, "i2d_PrivateKey");
+    std::string der(reinterpret_cast<const char*>(data), static_cast<std::size_t>(size));
+    OPENSSL_free(data);
+    return der;
+}
+
+// A PKCS#12 file with the certificate and its key, as openssl pkcs12 -export writes it.
+inline std::string pkcs12_der(const Issued& issued) {
+    char passphrase[] = "secret";
+    PKCS12* bundle = PKCS12_create(passphrase, nullptr, issued.key.get(), issued.certificate.get(), nullptr,
+                                   0, 0, 0, 0, 0);
+    require(bundle != nullptr, "PKCS12_create");
+    unsigned char* data = nullptr;
+    const int size = i2d_PKCS12(bundle, &data);
+    PKCS12_free(bundle);
+    require(size > 0, "i2d_PKCS12");
+    std::string der(reinterpret_cast<const char*>(data), static_cast<std::size_t>(size));
+    OPENSSL_free(data);
+    return der;
+}
+
+// "BEGIN CERTIFICATE REQUEST" for `common_name`, signed with `key`, as openssl req -new writes it.
+inline std::string csr_pem(const std::string& common_name, EVP_PKEY* key) {
+    std::unique_ptr<X509_REQ, decltype(&X509_REQ_free)> request(X509_REQ_new(), &X509_REQ_free);
+    require(request != nullptr, "X509_REQ_new");
+    X509_NAME* name = X509_REQ_get_subject_name(request.get());
+    require(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                                       reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1,
+                                       0) == 1,
+            "CN entry");
+    require(X509_REQ_set_pubkey(request.get(), key) == 1, "X509_REQ_set_pubkey");
+    require(X509_REQ_sign(request.get(), key, EVP_sha256()) > 0, "X509_REQ_sign");
+    BioPtr bio(BIO_new(BIO_s_mem()));
+    require(PEM_write_bio_X509_REQ(bio.get(), request.get()) == 1, "PEM_write_bio_X509_REQ");
     return bio_text(bio.get());
 }
 
