@@ -68,7 +68,10 @@ bool collect_weaknesses(const CertificateSet& set, CertificateRole role, std::st
     for (std::size_t i = 0; i < set.facts.size(); ++i) {
         const CertificateFacts& facts = set.facts[i];
         const std::string name = describe_certificate(resource, id, i, facts);
-        for (const std::string& weakness : certificate_weaknesses(facts, role)) {
+        // Intermediates after the leaf are judged as CAs: a missing subjectAltName is normal there.
+        const CertificateRole judged_as =
+            role == CertificateRole::Server && i > 0 ? CertificateRole::ServerChainCa : role;
+        for (const std::string& weakness : certificate_weaknesses(facts, judged_as)) {
             warnings.push_back(fmt::format("{}: {}", name, weakness));
         }
         if (facts.sha1_or_weaker_signature) {
