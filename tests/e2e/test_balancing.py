@@ -13,36 +13,19 @@ from collections import Counter
 import pytest
 
 from support.clients import curl, curl_repeat
+from support.config import config_text, listener, member
 from support.ports import free_port
 from support.settings import wait_until
-
-CONFIG = """
-loadbalancers:
-  - {{id: lb1, vip_address: 127.0.0.1}}
-listeners:
-  - id: web
-    loadbalancer_id: lb1
-    protocol: HTTP
-    protocol_port: {port}
-    default_pool_id: app
-pools:
-  - id: app
-    lb_algorithm: {algorithm}
-    protocol: HTTP
-    members:
-{members}
-"""
 
 TOLERANCE = 0.05
 
 
 def start_pool(tollgate, start_backend, algorithm, weights, workers):
-    """Start one backend per weight and tollgate in front; return (port, backends)."""
+    """Start one backend per weight and a plain HTTP listener in front of them, and return (port, backends)."""
     backends = [start_backend(f"member-{index}") for index in range(len(weights))]
-    members = "\n".join(f"      - {{address: 127.0.0.1, protocol_port: {backend.port}, weight: {weight}}}"
-                        for backend, weight in zip(backends, weights))
+    members = [member(backend.port, weight) for backend, weight in zip(backends, weights)]
     port = free_port()
-    tollgate(CONFIG.format(port=port, algorithm=algorithm, members=members), [port], workers=workers)
+    tollgate(config_text([listener(port)], members, algorithm=algorithm), [port], workers=workers)
     return port, backends
 
 

@@ -13,38 +13,27 @@ import time
 import pytest
 
 from support.clients import RawClient, curl
+from support.config import config_text, listener, member
 from support.ports import free_port
 
 MAX_ERROR_BODY = 512
 
-LISTENER = """
-loadbalancers:
-  - {{id: lb1, vip_address: 127.0.0.1}}
-listeners:
-  - id: web
-    loadbalancer_id: lb1
-    protocol: HTTP
-    protocol_port: {port}
-{default_pool}    member_timeout: 1
-    client_timeout: 1
-pools:
-  - id: app
-    lb_algorithm: ROUND_ROBIN
-    protocol: HTTP
-    members: {members}
-"""
-
 
 def start(tollgate, members, default_pool=True):
+    """Start a plain HTTP listener with 1 s member and client timeouts in front of `members`, and return its port."""
     port = free_port()
-    config = LISTENER.format(port=port, members=members,
-                             default_pool="    default_pool_id: app\n" if default_pool else "")
-    tollgate(config, [port])
+    web = listener(port, default_pool_id="app" if default_pool else None, member_timeout=1, client_timeout=1)
+    tollgate(config_text([web], members), [port])
     return port
 
 
-def member(port, weight=1):
-    return f"{{address: 127.0.0.1, protocol_port: {port}, weight: {weight}}}"
+def send_incomplete_request(port, data):
+    """Send `data` over plain HTTP, then read the response and every byte that follows it until the close."""
+    with RawClient(port, tls=False) as client:
+        client.send(data)
+        response = client.read_response()
+        rest = client.read_until_close()
+    return response, rest
 
 
 def assert_short_error(result, status):
@@ -56,7 +45,7 @@ def assert_short_error(result, status):
 
 def test_error_502_member_refuses(tollgate):
     dead_port = free_port()
-    port = start(tollgate, f"[{member(dead_port)}]")
+    port = start(tollgate, [member(dead_port)])
 
     result = curl(f"http://127.0.0.1:{port}/echo")
 
@@ -66,7 +55,7 @@ def test_error_502_member_refuses(tollgate):
 def test_error_retry_skips_dead_member(tollgate, start_backend):
     backend = start_backend("live")
     dead_port = free_port()
-    port = start(tollgate, f"[{member(dead_port)}, {member(backend.port)}]")
+    port = start(tollgate, [member(dead_port), member(backend.port)])
 
     statuses = [curl(f"http://127.0.0.1:{port}/echo?n={index}").status for index in range(10)]
 
@@ -75,14 +64,14 @@ def test_error_retry_skips_dead_member(tollgate, start_backend):
 
 
 def test_error_503_empty_pool(tollgate):
-    port = start(tollgate, "[]")
+    port = start(tollgate, [])
 
     assert_short_error(curl(f"http://127.0.0.1:{port}/echo"), 503)
 
 
 def test_error_503_all_weights_zero(tollgate, start_backend):
     backend = start_backend("idle")
-    port = start(tollgate, f"[{member(backend.port, weight=0)}]")
+    port = start(tollgate, [member(backend.port, weight=0)])
 
     assert_short_error(curl(f"http://127.0.0.1:{port}/echo"), 503)
     assert backend.requests() == []
@@ -90,7 +79,7 @@ def test_error_503_all_weights_zero(tollgate, start_backend):
 
 def test_error_503_no_default_pool(tollgate, start_backend):
     backend = start_backend("unused")
-    port = start(tollgate, f"[{member(backend.port)}]", default_pool=False)
+    port = start(tollgate, [member(backend.port)], default_pool=False)
 
     assert_short_error(curl(f"http://127.0.0.1:{port}/echo"), 503)
     assert backend.requests() == []
@@ -98,7 +87,7 @@ def test_error_503_no_default_pool(tollgate, start_backend):
 
 def test_error_504_member_timeout(tollgate, start_backend):
     backend = start_backend("slow")
-    port = start(tollgate, f"[{member(backend.port)}]")
+    port = start(tollgate, [member(backend.port)])
 
     started = time.monotonic()
     result = curl(f"http://127.0.0.1:{port}/slow?seconds=6")
@@ -111,12 +100,9 @@ def test_error_504_member_timeout(tollgate, start_backend):
 
 def test_error_408_client_timeout(tollgate, start_backend):
     backend = start_backend("app-1")
-    port = start(tollgate, f"[{member(backend.port)}]")
+    port = start(tollgate, [member(backend.port)])
 
-    with RawClient(port, tls=False) as client:
-        client.send(b"GET /echo HTTP/1.1\r\nHost: e2e.te")
-        response = client.read_response()
-        rest = client.read_until_close()
+    response, rest = send_incomplete_request(port, b"GET /echo HTTP/1.1\r\nHost: e2e.te")
 
     assert response.status == 408
     assert len(response.body) < MAX_ERROR_BODY
@@ -127,12 +113,10 @@ def test_error_408_client_timeout(tollgate, start_backend):
 
 def test_error_408_body_stalls(tollgate, start_backend):
     backend = start_backend("app-1")
-    port = start(tollgate, f"[{member(backend.port)}]")
+    port = start(tollgate, [member(backend.port)])
 
-    with RawClient(port, tls=False) as client:
-        client.send(b"POST /upload HTTP/1.1\r\nHost: e2e.test\r\nContent-Length: 10\r\n\r\nabc")
-        response = client.read_response()
-        rest = client.read_until_close()
+    response, rest = send_incomplete_request(
+        port, b"POST /upload HTTP/1.1\r\nHost: e2e.test\r\nContent-Length: 10\r\n\r\nabc")
 
     assert response.status == 408
     assert len(response.body) < MAX_ERROR_BODY
@@ -142,7 +126,7 @@ def test_error_408_body_stalls(tollgate, start_backend):
 @pytest.mark.parametrize("status", [404, 500, 503])
 def test_error_backend_status_passed_through(status, tollgate, start_backend):
     backend = start_backend("app-1")
-    port = start(tollgate, f"[{member(backend.port)}]")
+    port = start(tollgate, [member(backend.port)])
 
     result = curl(f"http://127.0.0.1:{port}/status/{status}")
 

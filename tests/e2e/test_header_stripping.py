@@ -11,74 +11,9 @@ import pytest
 
 from support.backend import header_values
 from support.clients import RawClient
+from support.config import (ALL_CLIENT_CERTIFICATE_HEADERS, config_text, guide_certificates, https_listener,
+                            listener, member, mtls_listener)
 from support.ports import free_port
-
-CONFIG = """
-certificates:
-  - {{id: srv, type: server, certificate_file: {guide}/server/server.crt, private_key_file: {guide}/server/server.key}}
-  - {{id: ca, type: client, certificate_file: {guide}/ca/ca.crt}}
-loadbalancers:
-  - {{id: lb1, vip_address: 127.0.0.1}}
-listeners:
-  - id: mtls
-    loadbalancer_id: lb1
-    protocol: HTTPS
-    protocol_port: {mtls_port}
-    default_tls_container_ref: srv
-    client_ca_tls_container_ref: ca
-    client_authentication: mandatory
-    default_pool_id: app
-    insert_headers:
-      X-Forwarded-Proto: true
-      X-Forwarded-Clientcert-enable: true
-      X-Forwarded-Clientcert-subjectdn-enable: true
-      X-Forwarded-Clientcert-issuerdn-enable: true
-      X-Forwarded-Clientcert-fingerprint-enable: true
-      X-Forwarded-Clientcert-clientverify-enable: true
-      X-Forwarded-Clientcert-serialnumber-enable: true
-      X-Forwarded-Clientcert-end-enable: true
-  - id: https
-    loadbalancer_id: lb1
-    protocol: HTTPS
-    protocol_port: {https_port}
-    default_tls_container_ref: srv
-    default_pool_id: app
-  - id: plain
-    loadbalancer_id: lb1
-    protocol: HTTP
-    protocol_port: {plain_port}
-    default_pool_id: app
-  - id: append
-    loadbalancer_id: lb1
-    protocol: HTTP
-    protocol_port: {append_port}
-    default_pool_id: app
-    insert_headers:
-      X-Forwarded-For-Processing-Mode: append
-      X-Forwarded-Port: true
-      X-Forwarded-For-Port: true
-      X-Forwarded-Proto: true
-  - id: remove
-    loadbalancer_id: lb1
-    protocol: HTTP
-    protocol_port: {remove_port}
-    default_pool_id: app
-    insert_headers:
-      X-Forwarded-For-Processing-Mode: remove
-  - id: preserve
-    loadbalancer_id: lb1
-    protocol: HTTP
-    protocol_port: {preserve_port}
-    default_pool_id: app
-    insert_headers:
-      X-Forwarded-For-Processing-Mode: preserve
-      X-Forwarded-Host: false
-pools:
-  - id: app
-    lb_algorithm: ROUND_ROBIN
-    protocol: HTTP
-    members: [{{address: 127.0.0.1, protocol_port: {backend_port}, weight: 1}}]
-"""
 
 LISTENERS = ["mtls", "https", "plain", "append", "remove", "preserve"]
 
@@ -99,15 +34,49 @@ SPOOFED = [
 
 FAMILY = "x-forwarded-clientcert"
 
+# (case, listener, X-Forwarded-For headers the client sends, X-Forwarded-For values the
+#  backend receives). The plain listener sets no mode, so it appends as the default.
+XFF_CASES = [
+    ("append_adds_client_address", "append", ["X-Forwarded-For: 203.0.113.7"], ["203.0.113.7, 127.0.0.1"]),
+    ("append_without_client_header", "append", [], ["127.0.0.1"]),
+    ("default_mode_appends", "plain", ["X-Forwarded-For: 198.51.100.1"], ["198.51.100.1, 127.0.0.1"]),
+    ("remove_strips_header", "remove", ["X-Forwarded-For: 203.0.113.7", "x-forwarded-for: 10.1.1.1"], []),
+    ("preserve_keeps_client_value", "preserve", ["X-Forwarded-For: 203.0.113.7"], ["203.0.113.7"]),
+]
+
+
+def build_config(guide, ports, backend):
+    """Return a configuration with a listener per LISTENERS entry on `ports`, all in front of `backend`.
+
+    mtls demands a client certificate and inserts every certificate header, https has no client
+    CA, and the four plain HTTP listeners differ in their X-Forwarded-* settings.
+    """
+    listeners = [
+        mtls_listener(ports["mtls"], "mtls",
+                      insert_headers={"X-Forwarded-Proto": True, **ALL_CLIENT_CERTIFICATE_HEADERS}),
+        https_listener(ports["https"], "https"),
+        listener(ports["plain"], "plain"),
+        listener(ports["append"], "append", insert_headers={
+            "X-Forwarded-For-Processing-Mode": "append",
+            "X-Forwarded-Port": True,
+            "X-Forwarded-For-Port": True,
+            "X-Forwarded-Proto": True,
+        }),
+        listener(ports["remove"], "remove", insert_headers={"X-Forwarded-For-Processing-Mode": "remove"}),
+        listener(ports["preserve"], "preserve", insert_headers={
+            "X-Forwarded-For-Processing-Mode": "preserve",
+            "X-Forwarded-Host": False,
+        }),
+    ]
+    return config_text(listeners, [member(backend.port)], guide_certificates(guide.root))
+
 
 @pytest.fixture
 def listeners(tollgate, start_backend, guide_sha256):
-    """Start tollgate with every listener of CONFIG; return ({listener id: port}, backend, guide)."""
+    """Start tollgate with every listener of build_config() and return ({listener id: port}, backend, guide)."""
     backend = start_backend("app-1")
     ports = {name: free_port() for name in LISTENERS}
-    config = CONFIG.format(guide=guide_sha256.root, backend_port=backend.port,
-                           **{f"{name}_port": port for name, port in ports.items()})
-    tollgate(config, list(ports.values()))
+    tollgate(build_config(guide_sha256, ports, backend), list(ports.values()))
     return ports, backend, guide_sha256
 
 
@@ -160,54 +129,15 @@ def test_stripping_mtls_forwarded_proto_replaced(listeners):
     assert header_values(backend.last_headers(), "X-Forwarded-Proto") == ["https"]
 
 
-def test_xff_append_adds_client_address(listeners):
+@pytest.mark.parametrize("case, listener_id, sent, received", XFF_CASES, ids=[case[0] for case in XFF_CASES])
+def test_xff_processing_mode(case, listener_id, sent, received, listeners):
     ports, backend, _ = listeners
 
-    with RawClient(ports["append"], tls=False) as client:
-        response = client.request("GET", "/echo", ["X-Forwarded-For: 203.0.113.7"])
+    with RawClient(ports[listener_id], tls=False) as client:
+        response = client.request("GET", "/echo", sent)
 
     assert response.status == 200
-    assert header_values(backend.last_headers(), "X-Forwarded-For") == ["203.0.113.7, 127.0.0.1"]
-
-
-def test_xff_append_without_client_header(listeners):
-    ports, backend, _ = listeners
-
-    with RawClient(ports["append"], tls=False) as client:
-        response = client.request("GET", "/echo")
-
-    assert response.status == 200
-    assert header_values(backend.last_headers(), "X-Forwarded-For") == ["127.0.0.1"]
-
-
-def test_xff_default_mode_appends(listeners):
-    ports, backend, _ = listeners
-
-    with RawClient(ports["plain"], tls=False) as client:
-        response = client.request("GET", "/echo", ["X-Forwarded-For: 198.51.100.1"])
-
-    assert response.status == 200
-    assert header_values(backend.last_headers(), "X-Forwarded-For") == ["198.51.100.1, 127.0.0.1"]
-
-
-def test_xff_remove_strips_header(listeners):
-    ports, backend, _ = listeners
-
-    with RawClient(ports["remove"], tls=False) as client:
-        response = client.request("GET", "/echo", ["X-Forwarded-For: 203.0.113.7", "x-forwarded-for: 10.1.1.1"])
-
-    assert response.status == 200
-    assert header_values(backend.last_headers(), "X-Forwarded-For") == []
-
-
-def test_xff_preserve_keeps_client_value(listeners):
-    ports, backend, _ = listeners
-
-    with RawClient(ports["preserve"], tls=False) as client:
-        response = client.request("GET", "/echo", ["X-Forwarded-For: 203.0.113.7"])
-
-    assert response.status == 200
-    assert header_values(backend.last_headers(), "X-Forwarded-For") == ["203.0.113.7"]
+    assert header_values(backend.last_headers(), "X-Forwarded-For") == received
 
 
 def test_forwarded_host_default_on(listeners):

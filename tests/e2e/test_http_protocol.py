@@ -14,29 +14,8 @@ import pytest
 
 from support.backend import pattern_bytes
 from support.clients import RawClient
+from support.config import member, mtls_config
 from support.ports import free_port
-
-CONFIG = """
-certificates:
-  - {{id: srv, type: server, certificate_file: {guide}/server/server.crt, private_key_file: {guide}/server/server.key}}
-  - {{id: ca, type: client, certificate_file: {guide}/ca/ca.crt}}
-loadbalancers:
-  - {{id: lb1, vip_address: 127.0.0.1}}
-listeners:
-  - id: web
-    loadbalancer_id: lb1
-    protocol: HTTPS
-    protocol_port: {port}
-    default_tls_container_ref: srv
-    client_ca_tls_container_ref: ca
-    client_authentication: mandatory
-    default_pool_id: app
-pools:
-  - id: app
-    lb_algorithm: ROUND_ROBIN
-    protocol: HTTP
-    members: [{{address: 127.0.0.1, protocol_port: {backend_port}, weight: 1}}]
-"""
 
 SMUGGLED = b"GET /smuggled HTTP/1.1\r\nHost: e2e.test\r\n\r\n"
 MAX_ERROR_BODY = 512
@@ -77,7 +56,7 @@ def listener(tollgate, start_backend, guide_sha256):
     """Start the mTLS listener; return a function that opens a RawClient to it, and the backend."""
     backend = start_backend("app-1")
     port = free_port()
-    tollgate(CONFIG.format(guide=guide_sha256.root, port=port, backend_port=backend.port), [port])
+    tollgate(mtls_config(guide_sha256.root, port, [member(backend.port)]), [port])
 
     def connect():
         return RawClient(port, cert=guide_sha256.client.cert, key=guide_sha256.client.key)

@@ -16,6 +16,7 @@ The guide's commands sign with SHA-1; they run once as written and once with -sh
 import datetime
 import re
 import subprocess
+from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
@@ -24,46 +25,13 @@ from cryptography.hazmat.primitives import hashes
 from support.backend import header_values
 from support.certs import P12_PASSWORD
 from support.clients import curl
+from support.config import ALL_CLIENT_CERTIFICATE_HEADERS, member, mtls_config
 from support.ports import free_port
 
-# Paths are relative to the folder of the configuration file, which is the guide's root
-# folder (the one holding ca/, server/ and client/).
-CONFIG = """
-certificates:
-  - {{id: srv, type: server, certificate_file: server/server.crt, private_key_file: server/server.key}}
-  - {{id: ca, type: client, certificate_file: ca/ca.crt}}
-loadbalancers:
-  - {{id: lb1, vip_address: 127.0.0.1}}
-listeners:
-  - id: web
-    loadbalancer_id: lb1
-    protocol: HTTPS
-    protocol_port: {port}
-    default_tls_container_ref: srv
-    client_ca_tls_container_ref: ca
-    client_authentication: mandatory
-    default_pool_id: app
-    insert_headers:
-{insert_headers}
-pools:
-  - id: app
-    lb_algorithm: ROUND_ROBIN
-    protocol: HTTP
-    members: [{{address: 127.0.0.1, protocol_port: {backend_port}, weight: 1}}]
-"""
-
-SUBJECT_AND_FINGERPRINT = """\
-      X-Forwarded-Clientcert-subjectdn-enable: true
-      X-Forwarded-Clientcert-fingerprint-enable: true"""
-
-ALL_CERTIFICATE_HEADERS = """\
-      X-Forwarded-Clientcert-enable: true
-      X-Forwarded-Clientcert-subjectdn-enable: true
-      X-Forwarded-Clientcert-issuerdn-enable: true
-      X-Forwarded-Clientcert-fingerprint-enable: true
-      X-Forwarded-Clientcert-clientverify-enable: true
-      X-Forwarded-Clientcert-serialnumber-enable: true
-      X-Forwarded-Clientcert-end-enable: true"""
+SUBJECT_AND_FINGERPRINT = {
+    "X-Forwarded-Clientcert-subjectdn-enable": True,
+    "X-Forwarded-Clientcert-fingerprint-enable": True,
+}
 
 
 def start_guide_listener(tollgate, start_backend, guide, insert_headers, workdir_name):
@@ -76,7 +44,9 @@ def start_guide_listener(tollgate, start_backend, guide, insert_headers, workdir
         link = workdir / folder
         if not link.exists():
             link.symlink_to(guide.root / folder)
-    config = CONFIG.format(port=port, backend_port=backend.port, insert_headers=insert_headers)
+    # The certificate paths are relative to the folder of the configuration file, which links
+    # the guide's ca/, server/ and client/ folders.
+    config = mtls_config(Path(), port, [member(backend.port)], insert_headers=insert_headers)
     process = tollgate(config, [port], workdir=workdir)
     return port, backend, process
 
@@ -140,8 +110,8 @@ def test_mtls_guide_fingerprint_matches_der(guide_sha256, tollgate, start_backen
 
 
 def test_mtls_all_certificate_headers(guide_sha256, tollgate, start_backend, request):
-    port, backend, _ = start_guide_listener(tollgate, start_backend, guide_sha256, ALL_CERTIFICATE_HEADERS,
-                                            f"lb-{request.node.name}")
+    port, backend, _ = start_guide_listener(tollgate, start_backend, guide_sha256,
+                                            ALL_CLIENT_CERTIFICATE_HEADERS, f"lb-{request.node.name}")
     certificate = guide_sha256.client.load()
 
     result = curl(f"https://127.0.0.1:{port}/echo", cert=guide_sha256.client.cert, key=guide_sha256.client.key)
@@ -170,11 +140,12 @@ def test_mtls_all_certificate_headers(guide_sha256, tollgate, start_backend, req
 
 
 def test_mtls_header_aliases(guide_sha256, tollgate, start_backend, request):
-    aliases = """\
-      X-Forwarded-Clientcert-subjectdn-enable: true
-      X-Forwarded-Clientcert-subjectdn-alias: X-Client-Subject
-      X-Forwarded-Clientcert-clientverify-enable: true
-      X-Forwarded-Clientcert-clientverify-alias: X-Client-Verify"""
+    aliases = {
+        "X-Forwarded-Clientcert-subjectdn-enable": True,
+        "X-Forwarded-Clientcert-subjectdn-alias": "X-Client-Subject",
+        "X-Forwarded-Clientcert-clientverify-enable": True,
+        "X-Forwarded-Clientcert-clientverify-alias": "X-Client-Verify",
+    }
     port, backend, _ = start_guide_listener(tollgate, start_backend, guide_sha256, aliases,
                                             f"lb-{request.node.name}")
 

@@ -9,59 +9,24 @@ import pytest
 
 from support.backend import header_values
 from support.clients import curl
+from support.config import config_text, guide_certificates, https_listener, member, mtls_config
 from support.ports import free_port
 
-OPTIONAL_CONFIG = """
-certificates:
-  - {{id: srv, type: server, certificate_file: {guide}/server/server.crt, private_key_file: {guide}/server/server.key}}
-  - {{id: ca, type: client, certificate_file: {guide}/ca/ca.crt}}
-loadbalancers:
-  - {{id: lb1, vip_address: 127.0.0.1}}
-listeners:
-  - id: web
-    loadbalancer_id: lb1
-    protocol: HTTPS
-    protocol_port: {port}
-    default_tls_container_ref: srv
-    client_ca_tls_container_ref: ca
-    client_authentication: optional
-    default_pool_id: app
-    insert_headers:
-      X-Forwarded-Clientcert-clientverify-enable: true
-      X-Forwarded-Clientcert-subjectdn-enable: true
-pools:
-  - id: app
-    lb_algorithm: ROUND_ROBIN
-    protocol: HTTP
-    members: [{{address: 127.0.0.1, protocol_port: {backend_port}, weight: 1}}]
-"""
 
-NONE_CONFIG = """
-certificates:
-  - {{id: srv, type: server, certificate_file: {guide}/server/server.crt, private_key_file: {guide}/server/server.key}}
-loadbalancers:
-  - {{id: lb1, vip_address: 127.0.0.1}}
-listeners:
-  - id: web
-    loadbalancer_id: lb1
-    protocol: HTTPS
-    protocol_port: {port}
-    default_tls_container_ref: srv
-    client_authentication: none
-    default_pool_id: app
-pools:
-  - id: app
-    lb_algorithm: ROUND_ROBIN
-    protocol: HTTP
-    members: [{{address: 127.0.0.1, protocol_port: {backend_port}, weight: 1}}]
-"""
+def none_config(guide, port, backend):
+    """Return a configuration whose listener requests no client certificate and has no client CA."""
+    return config_text([https_listener(port, client_authentication="none")], [member(backend.port)],
+                       guide_certificates(guide.root, client_ca=False))
 
 
 @pytest.fixture
 def optional_listener(tollgate, start_backend, guide_sha256):
     backend = start_backend("app-1")
     port = free_port()
-    process = tollgate(OPTIONAL_CONFIG.format(guide=guide_sha256.root, port=port, backend_port=backend.port), [port])
+    config = mtls_config(guide_sha256.root, port, [member(backend.port)], client_authentication="optional",
+                         insert_headers={"X-Forwarded-Clientcert-clientverify-enable": True,
+                                         "X-Forwarded-Clientcert-subjectdn-enable": True})
+    process = tollgate(config, [port])
     return port, backend, process
 
 
@@ -110,7 +75,7 @@ def test_optional_invalid_certificate_rejected(certificate, reason, optional_lis
 def test_none_plain_https(tollgate, start_backend, guide_sha256):
     backend = start_backend("app-1")
     port = free_port()
-    tollgate(NONE_CONFIG.format(guide=guide_sha256.root, port=port, backend_port=backend.port), [port])
+    tollgate(none_config(guide_sha256, port, backend), [port])
 
     result = curl(f"https://127.0.0.1:{port}/echo")
 
@@ -123,7 +88,7 @@ def test_none_plain_https(tollgate, start_backend, guide_sha256):
 def test_none_ignores_client_certificate(tollgate, start_backend, guide_sha256, defective):
     backend = start_backend("app-1")
     port = free_port()
-    tollgate(NONE_CONFIG.format(guide=guide_sha256.root, port=port, backend_port=backend.port), [port])
+    tollgate(none_config(guide_sha256, port, backend), [port])
 
     # The listener requests no certificate, so the client never sends this expired one.
     result = curl(f"https://127.0.0.1:{port}/echo", cert=defective.expired_client.cert,

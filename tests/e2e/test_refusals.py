@@ -16,29 +16,8 @@ import re
 import pytest
 
 from support.clients import curl, s_client
+from support.config import member, mtls_config
 from support.ports import free_port
-
-CONFIG = """
-certificates:
-  - {{id: srv, type: server, certificate_file: {guide}/server/server.crt, private_key_file: {guide}/server/server.key}}
-  - {{id: ca, type: client, certificate_file: {guide}/ca/ca.crt}}
-loadbalancers:
-  - {{id: lb1, vip_address: 127.0.0.1}}
-listeners:
-  - id: web
-    loadbalancer_id: lb1
-    protocol: HTTPS
-    protocol_port: {port}
-    default_tls_container_ref: srv
-    client_ca_tls_container_ref: ca
-    client_authentication: mandatory
-    default_pool_id: app
-pools:
-  - id: app
-    lb_algorithm: ROUND_ROBIN
-    protocol: HTTP
-    members: [{{address: 127.0.0.1, protocol_port: {backend_port}, weight: 1}}]
-"""
 
 # (case, attribute of the `defective` fixture or None for no certificate, reason code,
 #  TLS 1.3 alert text that OpenSSL 3.0 sends for that verification error)
@@ -56,7 +35,7 @@ CASES = [
 def mandatory_listener(tollgate, start_backend, guide_sha256):
     backend = start_backend("app-1")
     port = free_port()
-    process = tollgate(CONFIG.format(guide=guide_sha256.root, port=port, backend_port=backend.port), [port])
+    process = tollgate(mtls_config(guide_sha256.root, port, [member(backend.port)]), [port])
     return port, backend, process
 
 

@@ -15,37 +15,11 @@ import warnings
 import requests
 import urllib3
 
+from support.config import member, mtls_config
 from support.ports import free_port
 from support.settings import TIMEOUT, wait_until
 
-CONFIG = """
-certificates:
-  - {{id: srv, type: server, certificate_file: {guide}/server/server.crt, private_key_file: {guide}/server/server.key}}
-  - {{id: ca, type: client, certificate_file: {guide}/ca/ca.crt}}
-loadbalancers:
-  - {{id: lb1, vip_address: 127.0.0.1}}
-listeners:
-  - id: web
-    loadbalancer_id: lb1
-    protocol: HTTPS
-    protocol_port: {port}
-    default_tls_container_ref: srv
-    client_ca_tls_container_ref: ca
-    client_authentication: mandatory
-    default_pool_id: app
-pools:
-  - id: app
-    lb_algorithm: ROUND_ROBIN
-    protocol: HTTP
-    members:
-{members}
-"""
-
 LOAD_THREADS = 4
-
-
-def members(*backends):
-    return "\n".join(f"      - {{address: 127.0.0.1, protocol_port: {backend.port}, weight: 1}}" for backend in backends)
 
 
 class Load:
@@ -111,7 +85,7 @@ def fresh_request(port, cert):
 def test_reload_under_load(tollgate, start_backend, guide_sha256):
     first, second = start_backend("first"), start_backend("second")
     port = free_port()
-    process = tollgate(CONFIG.format(guide=guide_sha256.root, port=port, members=members(first)), [port])
+    process = tollgate(mtls_config(guide_sha256.root, port, [member(first.port)]), [port])
     cert = (str(guide_sha256.client.cert), str(guide_sha256.client.key))
 
     with warnings.catch_warnings():
@@ -120,16 +94,17 @@ def test_reload_under_load(tollgate, start_backend, guide_sha256):
             load.wait_for_more(50)
 
             # (a) A second member: it starts receiving requests.
-            process.write_config(CONFIG.format(guide=guide_sha256.root, port=port, members=members(first, second)))
+            process.write_config(mtls_config(guide_sha256.root, port, [member(first.port), member(second.port)]))
             added = process.reload()
             assert added.succeeded, added.lines
             assert added.generation == 2
             wait_until(lambda: len(second.requests()) >= 10, "the added member to receive requests")
             load.wait_for_more(50)
 
-            # (b) An invalid file: rejected, logged, and generation 2 keeps serving.
-            process.write_config(CONFIG.format(guide=guide_sha256.root, port=port,
-                                               members=members(first, second).replace("weight: 1", "weight: 101", 1)))
+            # (b) An invalid file (weight 101, above the maximum of 100): rejected, logged, and
+            # generation 2 keeps serving.
+            process.write_config(mtls_config(guide_sha256.root, port,
+                                             [member(first.port, weight=101), member(second.port)]))
             rejected = process.reload()
             assert not rejected.succeeded
             assert rejected.generation == 2
@@ -139,7 +114,7 @@ def test_reload_under_load(tollgate, start_backend, guide_sha256):
             assert len(second.requests()) > second_count
 
             # (c) A valid file again, back to the first member only.
-            process.write_config(CONFIG.format(guide=guide_sha256.root, port=port, members=members(first)))
+            process.write_config(mtls_config(guide_sha256.root, port, [member(first.port)]))
             restored = process.reload()
             assert restored.succeeded, restored.lines
             assert restored.generation == 3
@@ -155,7 +130,7 @@ def test_reload_under_load(tollgate, start_backend, guide_sha256):
 def test_reload_unchanged_file_keeps_serving(tollgate, start_backend, guide_sha256):
     backend = start_backend("only")
     port = free_port()
-    process = tollgate(CONFIG.format(guide=guide_sha256.root, port=port, members=members(backend)), [port])
+    process = tollgate(mtls_config(guide_sha256.root, port, [member(backend.port)]), [port])
 
     outcome = process.reload()
     with warnings.catch_warnings():

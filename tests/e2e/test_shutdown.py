@@ -9,37 +9,16 @@ import signal
 import threading
 
 from support.clients import curl
+from support.config import member, mtls_config
 from support.ports import assert_not_listening, connection_refused
 from support.ports import free_port
 from support.settings import TIMEOUT, wait_until
-
-CONFIG = """
-certificates:
-  - {{id: srv, type: server, certificate_file: {guide}/server/server.crt, private_key_file: {guide}/server/server.key}}
-  - {{id: ca, type: client, certificate_file: {guide}/ca/ca.crt}}
-loadbalancers:
-  - {{id: lb1, vip_address: 127.0.0.1}}
-listeners:
-  - id: web
-    loadbalancer_id: lb1
-    protocol: HTTPS
-    protocol_port: {port}
-    default_tls_container_ref: srv
-    client_ca_tls_container_ref: ca
-    client_authentication: mandatory
-    default_pool_id: app
-pools:
-  - id: app
-    lb_algorithm: ROUND_ROBIN
-    protocol: HTTP
-    members: [{{address: 127.0.0.1, protocol_port: {backend_port}, weight: 1}}]
-"""
 
 
 def test_shutdown_drains_in_flight_request(tollgate, start_backend, guide_sha256):
     backend = start_backend("app-1")
     port = free_port()
-    process = tollgate(CONFIG.format(guide=guide_sha256.root, port=port, backend_port=backend.port), [port])
+    process = tollgate(mtls_config(guide_sha256.root, port, [member(backend.port)]), [port])
     results = []
     slow = threading.Thread(target=lambda: results.append(curl(
         f"https://127.0.0.1:{port}/slow?seconds=2", cert=guide_sha256.client.cert, key=guide_sha256.client.key)))
@@ -64,7 +43,7 @@ def test_shutdown_drains_in_flight_request(tollgate, start_backend, guide_sha256
 def test_shutdown_idle_exits_zero(tollgate, start_backend, guide_sha256):
     backend = start_backend("app-1")
     port = free_port()
-    process = tollgate(CONFIG.format(guide=guide_sha256.root, port=port, backend_port=backend.port), [port])
+    process = tollgate(mtls_config(guide_sha256.root, port, [member(backend.port)]), [port])
 
     code = process.stop()
 

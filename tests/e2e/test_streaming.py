@@ -17,6 +17,7 @@ import pytest
 
 from support.backend import pattern_bytes, pattern_sha256
 from support.clients import curl, curl_command
+from support.config import member, mtls_config
 from support.ports import free_port
 from support.settings import SANITIZE, TIMEOUT
 
@@ -28,28 +29,6 @@ MAX_HWM_GROWTH_KIB = 16 * 1024
 # build took about 90 s on a 2-core machine, within the 240 s this gives.
 TRANSFER_TIMEOUT = TIMEOUT * (SIZE // (64 * 1024 * 1024))
 
-CONFIG = """
-certificates:
-  - {{id: srv, type: server, certificate_file: {guide}/server/server.crt, private_key_file: {guide}/server/server.key}}
-  - {{id: ca, type: client, certificate_file: {guide}/ca/ca.crt}}
-loadbalancers:
-  - {{id: lb1, vip_address: 127.0.0.1}}
-listeners:
-  - id: web
-    loadbalancer_id: lb1
-    protocol: HTTPS
-    protocol_port: {port}
-    default_tls_container_ref: srv
-    client_ca_tls_container_ref: ca
-    client_authentication: mandatory
-    default_pool_id: app
-pools:
-  - id: app
-    lb_algorithm: ROUND_ROBIN
-    protocol: HTTP
-    members: [{{address: 127.0.0.1, protocol_port: {backend_port}, weight: 1}}]
-"""
-
 
 @pytest.fixture
 def warmed_listener(tollgate, start_backend, guide_sha256):
@@ -59,7 +38,7 @@ def warmed_listener(tollgate, start_backend, guide_sha256):
     # ASan keeps freed memory in a quarantine (256 MiB by default), which would count as
     # growth here. A small quarantine keeps its checks and makes the peak comparable.
     env = {**os.environ, "ASAN_OPTIONS": "quarantine_size_mb=8:" + os.environ.get("ASAN_OPTIONS", "")}
-    process = tollgate(CONFIG.format(guide=guide_sha256.root, port=port, backend_port=backend.port), [port], env=env)
+    process = tollgate(mtls_config(guide_sha256.root, port, [member(backend.port)]), [port], env=env)
     url = f"https://127.0.0.1:{port}"
     cert = {"cert": guide_sha256.client.cert, "key": guide_sha256.client.key}
 
@@ -143,21 +122,10 @@ def test_streaming_content_length_upload(warmed_listener, tmp_path):
     assert_hwm_bounded(process, baseline)
 
 
-def test_streaming_download(warmed_listener):
+@pytest.mark.parametrize("chunked", [False, True], ids=["content_length", "chunked"])
+def test_streaming_download(chunked, warmed_listener):
     url, process, cert, baseline = warmed_listener
-    command = curl_command(f"{url}/download?bytes={SIZE}", timeout=TRANSFER_TIMEOUT, **cert)
-
-    code, digest, size, _, stderr = run_streaming(command)
-
-    assert code == 0, stderr
-    assert size == SIZE
-    assert digest == expected_sha256(SIZE)
-    assert_hwm_bounded(process, baseline)
-
-
-def test_streaming_chunked_download(warmed_listener):
-    url, process, cert, baseline = warmed_listener
-    command = curl_command(f"{url}/download?bytes={SIZE}&chunked=1", timeout=TRANSFER_TIMEOUT, **cert)
+    command = curl_command(f"{url}/download?bytes={SIZE}&chunked={int(chunked)}", timeout=TRANSFER_TIMEOUT, **cert)
 
     code, digest, size, _, stderr = run_streaming(command)
 
