@@ -26,6 +26,29 @@ std::string endpoint_text(const tcp::endpoint& endpoint) {
     return fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
 }
 
+// Checks that no other process holds `endpoint`. SO_REUSEPORT lets a second process with the
+// same user bind a port that is in use and silently take part of its connections, so a
+// first bind without SO_REUSEPORT must succeed.
+core::Result<void> check_port_free(const tcp::endpoint& endpoint) {
+    const int family = endpoint.address().is_v6() ? AF_INET6 : AF_INET;
+    int fd = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return core::Error::io(std::strerror(errno));
+    }
+    int on = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    if (family == AF_INET6) {
+        ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+    }
+    const bool bound = ::bind(fd, endpoint.data(), static_cast<socklen_t>(endpoint.size())) == 0;
+    const std::string reason = bound ? "" : std::strerror(errno);
+    ::close(fd);
+    if (!bound) {
+        return core::Error::io(reason);
+    }
+    return {};
+}
+
 // Opens one listening socket with SO_REUSEPORT, so that every worker can have its own.
 core::Result<int> open_listen_socket(const tcp::endpoint& endpoint) {
     const int family = endpoint.address().is_v6() ? AF_INET6 : AF_INET;
@@ -164,6 +187,13 @@ core::Result<std::vector<std::vector<ListenSocket>>> Server::open_new_listeners(
         const auto& endpoint = listener->endpoint;
         if (open_endpoints_.contains(endpoint) || opened.contains(endpoint)) {
             continue;
+        }
+        if (auto free = check_port_free(endpoint); !free) {
+            close_all();
+            return core::Error::io(fmt::format(
+                "listeners[{}]: cannot listen on {}: {}; stop the process that uses it or choose another "
+                "protocol_port",
+                listener->config.id, endpoint_text(endpoint), free.error().message));
         }
         for (std::size_t index = 0; index < workers_.size(); ++index) {
             auto fd = open_listen_socket(endpoint);

@@ -135,6 +135,12 @@ private:
 
     const model::Listener& config() const { return listener_->config; }
 
+    void ensure_relay_buffer() {
+        if (relay_buffer_.empty()) {
+            relay_buffer_.resize(kRelayBufferBytes);
+        }
+    }
+
     asio::awaitable<void> send_error(int status) {
         std::string response = error_response(status);
         beast::get_lowest_layer(stream_).expires_after(config().client_timeout);
@@ -308,6 +314,7 @@ private:
                     co_await asio::async_write(stream_, asio::buffer(kContinue), as_tuple(use_awaitable));
                 }
                 std::uint64_t uploaded = 0;
+                ensure_relay_buffer();
                 auto relayed =
                     co_await http1::relay_body(stream_, buffer_, parser, *upstream.stream, request_framing,
                                                {config().client_timeout, config().member_timeout},
@@ -417,6 +424,7 @@ private:
             }
         } else {
             std::uint64_t downloaded = 0;
+            ensure_relay_buffer();
             auto relayed = co_await http1::relay_body(backend, upstream_buffer_, *parser, stream_, framing,
                                                       {config().member_timeout, config().client_timeout},
                                                       relay_buffer_, head, downloaded);
@@ -452,7 +460,8 @@ private:
     std::vector<std::uint32_t> candidates_;
     std::array<std::uint8_t, 16> client_ip_{};
     std::size_t client_ip_length_ = 0;
-    std::vector<char> relay_buffer_ = std::vector<char>(kRelayBufferBytes);
+    // Allocated on the first body, so idle keep-alive connections stay small.
+    std::vector<char> relay_buffer_;
 };
 
 void log_handshake_failure(const ListenerRuntime& listener, const std::string& client,
@@ -461,8 +470,8 @@ void log_handshake_failure(const ListenerRuntime& listener, const std::string& c
     bool client_side =
         failure == tls::HandshakeFailure::ClientClosed || failure == tls::HandshakeFailure::Timeout;
     log->log(client_side ? spdlog::level::debug : spdlog::level::info,
-             "handshake rejected listener={} client={} reason={} subject=\"{}\"", listener.config.id, client,
-             tls::code(failure), record.subject);
+             "handshake rejected listener={} client={} reason={} subject=\"{}\" detail=\"{}\"",
+             listener.config.id, client, tls::code(failure), record.subject, tls::describe(failure));
 }
 
 std::string alpn_of(SSL* ssl) {
@@ -486,6 +495,8 @@ asio::awaitable<void> serve_connection(Worker& worker, tcp::socket socket,
     http1::ClientFacts client;
     client.address = remote.address().to_string();
     client.port = std::to_string(remote.port());
+    core::logger("proxy")->debug("[l={} c={}:{}] connection accepted", listener->config.id, client.address,
+                                 client.port);
 
     if (!listener->tls) {
         PlainStream stream(std::move(socket));
@@ -507,9 +518,13 @@ asio::awaitable<void> serve_connection(Worker& worker, tcp::socket socket,
     tls::attach_verify_record(ssl, &record);
     const std::string client_text = fmt::format("{}:{}", client.address, client.port);
 
+    // A connection still in its handshake has no request in flight, so a drain closes it.
     stream.next_layer().expires_after(listener->config.client_timeout);
+    auto& tcp_layer = stream.next_layer();
+    const std::uint64_t idle_id = worker.add_idle([&tcp_layer] { tcp_layer.cancel(); });
     auto [handshake_error] =
         co_await stream.async_handshake(asio::ssl::stream_base::server, as_tuple(use_awaitable));
+    worker.remove_idle(idle_id);
     if (handshake_error) {
         // Asio moves the OpenSSL error from the queue into the error_code. It is pushed back
         // so that classify_handshake_failure can read it.

@@ -6,12 +6,22 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
 #include <boost/asio/use_awaitable.hpp>
+#include <cerrno>
 
 namespace tollgate::proxy {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
+
+namespace {
+
+// How long an acceptor waits after running out of descriptors or memory.
+constexpr std::chrono::milliseconds kAcceptPause{250};
+
+}  // namespace
 
 struct Worker::Acceptor {
     explicit Acceptor(asio::io_context& io) : acceptor(io) {}
@@ -121,8 +131,18 @@ asio::awaitable<void> Worker::accept_loop(std::shared_ptr<Acceptor> acceptor) {
             co_return;
         }
         if (ec) {
-            // Out of descriptors or a connection reset before accept: keep accepting.
-            log->warn("worker {}: accept on {} failed: {}", index_, local.port(), ec.message());
+            // Out of descriptors or memory: accepting again at once would fail again in a busy
+            // loop, so the acceptor pauses and the failure is logged once per pause.
+            const bool exhausted = ec == asio::error::no_descriptors || ec.value() == ENFILE ||
+                                   ec == asio::error::no_buffer_space || ec == asio::error::no_memory;
+            if (!exhausted) {
+                log->debug("worker {}: accept on {} failed: {}", index_, local.port(), ec.message());
+                continue;
+            }
+            log->warn("worker {}: accept on {} failed: {}; pausing accepts for {} ms", index_, local.port(),
+                      ec.message(), kAcceptPause.count());
+            asio::steady_timer pause(io_context_, kAcceptPause);
+            co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
             continue;
         }
         const ListenerRuntime* listener = nullptr;

@@ -6,7 +6,7 @@ extendedKeyUsage, or carry the trusted CA's name but another key's signature. Fo
 the TLS handshake fails (curl gets no HTTP status), the backend receives nothing, and
 tollgate logs exactly one line for that client:
 
-  handshake rejected listener=web client=127.0.0.1:<port> reason=<code> subject="<subject>"
+  handshake rejected listener=web client=127.0.0.1:<port> reason=<code> subject="<subject>" detail="<sentence>"
 
 openssl s_client shows the TLS alert that OpenSSL sends for the verification error.
 """
@@ -40,7 +40,7 @@ def mandatory_listener(tollgate, start_backend, guide_sha256):
 
 
 def rejection_lines(process, client_port):
-    pattern = rf'handshake rejected listener=web client=127\.0\.0\.1:{client_port} reason=(\S+) subject="(.*)"'
+    pattern = rf'handshake rejected listener=web client=127\.0\.0\.1:{client_port} reason=(\S+) subject="(.*?)" detail="[^"]*"$'
     return [re.search(pattern, line) for line in process.find_lines(pattern)]
 
 

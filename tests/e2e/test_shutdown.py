@@ -6,7 +6,9 @@ listens on its port afterwards.
 """
 
 import signal
+import socket
 import threading
+import time
 
 from support.clients import curl
 from support.config import member, mtls_config
@@ -50,3 +52,23 @@ def test_shutdown_idle_exits_zero(tollgate, start_backend, guide_sha256):
     assert code == 0
     assert process.find_lines(r"\bstopped\b")
     assert_not_listening([port])
+
+
+def test_shutdown_does_not_wait_for_handshakes(tollgate, start_backend, guide_sha256):
+    # A TCP connection that never sends a ClientHello has no request in flight, so SIGTERM
+    # closes it instead of waiting out the 30 s grace period.
+    backend = start_backend("app-1")
+    port = free_port()
+    process = tollgate(mtls_config(guide_sha256.root, port, [member(backend.port)]), [port])
+    with socket.create_connection(("127.0.0.1", port)) as silent:
+        wait_until(lambda: process.find_lines(r"connection accepted"), "tollgate to accept the silent connection")
+        started = time.monotonic()
+        process.process.send_signal(signal.SIGTERM)
+        code = process.process.wait(TIMEOUT)
+        elapsed = time.monotonic() - started
+        silent.settimeout(TIMEOUT)
+        assert silent.recv(1) == b""
+
+    assert code == 0
+    assert elapsed < 10, f"SIGTERM took {elapsed:.1f} s with one silent connection open"
+    assert process.find_lines(r"stopping: waiting up to 30s for 1 connections")

@@ -22,6 +22,13 @@ HeadStatus screen_partial_head(std::string_view data) {
     if (data.size() > kMaxHeaderBytes) {
         return HeadStatus::TooLarge;
     }
+    // A head written with bare LF line endings never contains the CRLF blank line, so it is
+    // rejected as soon as a bare LF arrives rather than after client_timeout.
+    for (std::size_t i = data.find('\n'); i != std::string_view::npos; i = data.find('\n', i + 1)) {
+        if (i == 0 || data[i - 1] != '\r') {
+            return HeadStatus::Malformed;
+        }
+    }
     std::size_t line_end = data.find('\n');
     if (line_end == std::string_view::npos && data.size() > kMaxRequestLineBytes) {
         return HeadStatus::TooLarge;

@@ -57,6 +57,11 @@ TEST(ScreenPartialHead, RejectsUnterminatedLongLine) {
     EXPECT_EQ(screen_partial_head(std::string(100, 'a')), HeadStatus::Complete);
 }
 
+TEST(ScreenPartialHead, RejectsBareLineFeedEarly) {
+    EXPECT_EQ(screen_partial_head("GET / HTTP/1.1\nHost: x\n"), HeadStatus::Malformed);
+    EXPECT_EQ(screen_partial_head("GET / HTTP/1.1\r\nHost: x\r\n"), HeadStatus::Complete);
+}
+
 TEST(ScreenPartialHead, RejectsOversizedHeaderBlock) {
     std::string data = "GET / HTTP/1.1\r\n" + std::string(kMaxHeaderBytes, 'a');
     EXPECT_EQ(screen_partial_head(data), HeadStatus::TooLarge);
