@@ -3,6 +3,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <pthread.h>
+
 #include <csignal>
 #include <thread>
 
@@ -12,6 +14,27 @@ extern const char* const kCommit;
 }  // namespace tollgate
 
 namespace {
+
+sigset_t server_signals() {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGHUP);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    return signals;
+}
+
+// SIGHUP and SIGTERM stay blocked from the start of main until the server has installed its
+// handlers, so that a signal sent right after start is handled instead of ending the process.
+void block_server_signals() {
+    sigset_t signals = server_signals();
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
+
+void unblock_server_signals() {
+    sigset_t signals = server_signals();
+    pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
+}
 
 int serve(const std::string& config, std::size_t workers, const std::string& log_level, int grace_seconds) {
     tollgate::core::init_logging(log_level);
@@ -23,12 +46,14 @@ int serve(const std::string& config, std::size_t workers, const std::string& log
     options.workers = workers;
     options.grace_period = std::chrono::seconds(grace_seconds);
     tollgate::proxy::Server server(std::move(options));
+    unblock_server_signals();
     return server.run();
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+    block_server_signals();
     CLI::App app{"tollgate: a load balancer with mutual TLS authentication"};
     app.set_version_flag("--version",
                          std::string("tollgate ") + tollgate::kVersion + " (" + tollgate::kCommit + ")");
