@@ -26,7 +26,7 @@ std::string endpoint_text(const tcp::endpoint& endpoint) {
     return fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
 }
 
-// Checks that no other process holds `endpoint`. SO_REUSEPORT lets a second process with the
+// Checks that no other process has bound `endpoint`. SO_REUSEPORT lets a second process with the
 // same user bind a port that is in use and silently take part of its connections, so a
 // first bind without SO_REUSEPORT must succeed.
 core::Result<void> check_port_free(const tcp::endpoint& endpoint) {

@@ -3,7 +3,7 @@
 tollgate binds with SO_REUSEPORT so that every worker has its own acceptor. The kernel lets a
 second process of the same user bind such a port too, which would let it take part of the
 connections (a listener without mutual authentication next to one with it). A process that
-holds the port with SO_REUSEPORT must therefore make tollgate refuse to start, with the
+binds the port with SO_REUSEPORT must therefore make tollgate refuse to start, with the
 address in the error.
 """
 
