@@ -10,7 +10,7 @@ namespace tollgate::core {
 namespace {
 
 constexpr std::array kLoggerNames = {"main",     "config",   "tls",   "proxy",
-                                     "upstream", "balancer", "store", "bench"};
+                                     "upstream", "balancer", "store", "api", "bench"};
 
 std::once_flag init_once;
 
