@@ -42,13 +42,14 @@ std::optional<std::string> read_inline_pem(FieldReader& reader, const PemField& 
 }
 
 std::optional<std::string> read_pem_file(FieldReader& reader, const PemField& field,
-                                         const std::filesystem::path& base_dir) {
+                                         const std::filesystem::path& base_dir, std::string& resolved) {
     auto given = reader.scalar(field.file_key, "use a file path as a string");
     if (!given) {
         return std::nullopt;
     }
     std::filesystem::path relative_or_absolute(*given);
     std::filesystem::path path = (base_dir / relative_or_absolute).lexically_normal();
+    resolved = path.string();
 
     FileContent content = read_file(path, field.max_chars);
     if (!content.problem.empty()) {
@@ -70,7 +71,7 @@ std::optional<std::string> read_pem_file(FieldReader& reader, const PemField& fi
 // Reads the PEM text of `field` from exactly one of its two keys. A missing value is
 // reported only when `required`.
 std::optional<std::string> read_pem(FieldReader& reader, const PemField& field, bool required,
-                                    const std::filesystem::path& base_dir) {
+                                    const std::filesystem::path& base_dir, std::string& resolved) {
     bool has_inline = reader.has(field.inline_key);
     bool has_file = reader.has(field.file_key);
     std::string inline_key(field.inline_key);
@@ -85,7 +86,7 @@ std::optional<std::string> read_pem(FieldReader& reader, const PemField& field, 
         return read_inline_pem(reader, field);
     }
     if (has_file) {
-        return read_pem_file(reader, field, base_dir);
+        return read_pem_file(reader, field, base_dir, resolved);
     }
     if (required) {
         reader.error(field.inline_key, "missing required field", std::nullopt,
@@ -127,7 +128,7 @@ std::optional<CertificateType> read_certificate(FieldReader& reader, Certificate
     auto type = read_certificate_type(reader);
     certificate.type = type.value_or(CertificateType::Server);
 
-    if (auto pem = read_pem(reader, kCertificateField, true, base_dir)) {
+    if (auto pem = read_pem(reader, kCertificateField, true, base_dir, certificate.certificate_path)) {
         certificate.certificate = std::move(*pem);
     }
 
@@ -138,7 +139,8 @@ std::optional<CertificateType> read_certificate(FieldReader& reader, Certificate
                              "remove it, because a bundle of CA certificates has no private key");
             }
         }
-    } else if (auto key = read_pem(reader, kPrivateKeyField, type == CertificateType::Server, base_dir)) {
+    } else if (auto key = read_pem(reader, kPrivateKeyField, type == CertificateType::Server, base_dir,
+                                   certificate.private_key_path)) {
         certificate.private_key = std::move(*key);
     }
     return type;

@@ -23,8 +23,10 @@ struct Certificate {
     std::string id;
     std::string name;
     CertificateType type = CertificateType::Server;
-    std::string certificate;  // PEM, possibly a chain or a bundle
-    std::string private_key;  // PEM, empty for type Client
+    std::string certificate;       // PEM, possibly a chain or a bundle
+    std::string private_key;       // PEM, empty for type Client
+    std::string certificate_path;  // file the certificate came from, empty when given inline
+    std::string private_key_path;  // file the private key came from, empty when given inline
 };
 
 struct LoadBalancer {

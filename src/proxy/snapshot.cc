@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
+#include "tls/certificate_check.h"
+
 #include <boost/algorithm/string/case_conv.hpp>
 
 #include <algorithm>
@@ -71,6 +73,26 @@ std::shared_ptr<PoolRuntime> compile_pool(const model::Pool& pool, std::size_t w
     return runtime;
 }
 
+// Parses a certificate resource and matches its key, reporting each problem under the field
+// it came from (certificate_file and its path, or the inline certificate). Returns false on
+// any error.
+bool check_certificate(const model::Certificate& certificate, std::vector<std::string>& errors) {
+    const bool client = certificate.type == model::CertificateType::Client;
+    tls::CertificateUpload upload{client ? "client" : "server", certificate.certificate,
+                                  certificate.private_key};
+    auto check = tls::check_certificate_upload(upload, std::chrono::system_clock::now());
+    for (const auto& problem : check.errors) {
+        const bool key = problem.field == "private_key";
+        const std::string& path = key ? certificate.private_key_path : certificate.certificate_path;
+        std::string field = problem.field;
+        if (!path.empty()) {
+            field = fmt::format("{}_file \"{}\"", problem.field, path);
+        }
+        errors.push_back(fmt::format("certificates[{}].{}: {}", certificate.id, field, problem.message));
+    }
+    return check.errors.empty();
+}
+
 std::shared_ptr<const tls::ServerContext> compile_tls(const model::Config& config,
                                                       const model::Listener& listener, TlsContextCache& cache,
                                                       CompileResult& result) {
@@ -81,6 +103,15 @@ std::shared_ptr<const tls::ServerContext> compile_tls(const model::Config& confi
                         listener.default_tls_container_ref));
         return nullptr;
     }
+    bool usable = check_certificate(*server, result.errors);
+    const auto* ca = config.find_certificate(listener.client_ca_tls_container_ref);
+    if (ca != nullptr) {
+        usable = check_certificate(*ca, result.errors) && usable;
+    }
+    if (!usable) {
+        return nullptr;
+    }
+
     tls::ServerTlsSettings settings;
     settings.listener_id = listener.id;
     settings.certificate_id = server->id;
@@ -89,7 +120,7 @@ std::shared_ptr<const tls::ServerContext> compile_tls(const model::Config& confi
     settings.client_auth = listener.client_authentication;
     settings.verify_depth = listener.client_verify_depth;
     settings.policy_name = listener.tls_ciphers_policy;
-    if (const auto* ca = config.find_certificate(listener.client_ca_tls_container_ref)) {
+    if (ca != nullptr) {
         settings.client_ca_id = ca->id;
         settings.client_ca_pem = ca->certificate;
     }
@@ -176,6 +207,16 @@ CompileResult compile_snapshot(const model::Config& config, std::uint64_t genera
         snapshot->listeners.push_back(std::move(runtime));
     }
 
+    // A certificate used by several listeners is checked once per listener; report it once.
+    for (auto* messages : {&result.errors, &result.warnings}) {
+        std::vector<std::string> unique;
+        for (auto& message : *messages) {
+            if (std::find(unique.begin(), unique.end(), message) == unique.end()) {
+                unique.push_back(std::move(message));
+            }
+        }
+        *messages = std::move(unique);
+    }
     if (result.errors.empty()) {
         result.snapshot = std::move(snapshot);
     }
