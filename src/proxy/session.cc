@@ -525,6 +525,11 @@ asio::awaitable<void> serve_connection(Worker& worker, tcp::socket socket,
     auto [handshake_error] =
         co_await stream.async_handshake(asio::ssl::stream_base::server, as_tuple(use_awaitable));
     worker.remove_idle(idle_id);
+    if (handshake_error == asio::error::operation_aborted && worker.draining()) {
+        core::logger("tls")->debug("[l={} c={}] handshake closed by shutdown", listener->config.id,
+                                   client_text);
+        co_return;
+    }
     if (handshake_error) {
         // Asio moves the OpenSSL error from the queue into the error_code. It is pushed back
         // so that classify_handshake_failure can read it.
