@@ -1,0 +1,297 @@
+// Runs the API server on a loopback port chosen by the OS and sends real HTTP requests.
+
+#include "api/server.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <thread>
+
+namespace tollgate::api {
+namespace {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+namespace fs = std::filesystem;
+using asio::ip::tcp;
+
+constexpr const char* kProjectId = "0123456789abcdef0123456789abcdef";
+
+Router make_router() {
+    Router router;
+    router.add("GET", "/v3/{project_id}/elb/certificates/{certificate_id}",
+               [](const ApiRequest& request) -> ApiResult<ApiResponse> {
+                   return ApiError::not_found("certificate", request.params.at("certificate_id"));
+               });
+    router.add("POST", "/v3/{project_id}/elb/certificates",
+               [](const ApiRequest& request) -> ApiResult<ApiResponse> {
+                   return ApiResponse{201, {{"certificate", request.body.at("certificate")}}};
+               });
+    router.add("DELETE", "/v3/{project_id}/elb/certificates/{certificate_id}",
+               [](const ApiRequest&) -> ApiResult<ApiResponse> { return ApiResponse{}; });
+    router.add("GET", "/v3/{project_id}/elb/pools", [](const ApiRequest& request) -> ApiResult<ApiResponse> {
+        return ApiResponse{200, {{"ids", request.query.at("id")}}};
+    });
+    router.add("GET", "/v3/{project_id}/elb/members", [](const ApiRequest&) -> ApiResult<ApiResponse> {
+        throw std::runtime_error("store unavailable");
+    });
+    return router;
+}
+
+class ServerTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        std::string pattern = (fs::temp_directory_path() / "tollgate-api-server-XXXXXX").string();
+        data_dir_ = ::mkdtemp(pattern.data());
+        auto token = AdminToken::load_or_create(data_dir_);
+        ASSERT_TRUE(token) << token.error().message;
+        std::ifstream file(data_dir_ / AdminToken::kFileName);
+        std::getline(file, token_);
+
+        server_ = std::make_unique<Server>(io_, ServerOptions{.address = "127.0.0.1", .port = 0},
+                                           make_router(), std::move(*token));
+        auto endpoint = server_->start();
+        ASSERT_TRUE(endpoint) << endpoint.error().message;
+        endpoint_ = *endpoint;
+        io_thread_ = std::thread([this] { io_.run(); });
+    }
+
+    void TearDown() override {
+        if (io_thread_.joinable()) {
+            asio::post(io_, [this] { server_->stop(); });
+            io_thread_.join();
+        }
+        std::error_code ignored;
+        fs::remove_all(data_dir_, ignored);
+    }
+
+    tcp::socket connect() {
+        tcp::socket socket(client_io_);
+        socket.connect(endpoint_);
+        return socket;
+    }
+
+    HttpResponse exchange(tcp::socket& socket, HttpRequest request) {
+        request.version(11);
+        request.set(http::field::host, "127.0.0.1");
+        request.prepare_payload();
+        http::write(socket, request);
+        HttpResponse response;
+        http::read(socket, buffer_, response);
+        return response;
+    }
+
+    HttpResponse send(http::verb method, std::string target, std::string body = {}, bool with_token = true) {
+        tcp::socket socket = connect();
+        HttpRequest request{method, target, 11};
+        if (with_token) {
+            request.set("X-Auth-Token", token_);
+        }
+        if (!body.empty()) {
+            request.set(http::field::content_type, "application/json");
+            request.body() = std::move(body);
+        }
+        return exchange(socket, std::move(request));
+    }
+
+    static nlohmann::json body_of(const HttpResponse& response) {
+        return nlohmann::json::parse(response.body());
+    }
+
+    static void expect_error(const HttpResponse& response, int status, const std::string& code,
+                             const std::string& message) {
+        EXPECT_EQ(response.result_int(), status);
+        EXPECT_EQ(response[http::field::content_type], "application/json");
+        auto body = body_of(response);
+        EXPECT_EQ(body.at("error_code"), code);
+        EXPECT_EQ(body.at("error_msg"), message);
+        EXPECT_EQ(body.at("request_id"), std::string(response["X-Request-Id"]));
+    }
+
+    std::string path(const std::string& rest) const {
+        return std::string("/v3/") + kProjectId + "/elb" + rest;
+    }
+
+    fs::path data_dir_;
+    std::string token_;
+    asio::io_context io_;
+    asio::io_context client_io_;
+    std::unique_ptr<Server> server_;
+    tcp::endpoint endpoint_;
+    std::thread io_thread_;
+    boost::beast::flat_buffer buffer_;
+};
+
+TEST_F(ServerTest, VersionsWithoutToken) {
+    auto response = send(http::verb::get, "/versions", {}, false);
+    EXPECT_EQ(response.result_int(), 200);
+    EXPECT_EQ(response[http::field::content_type], "application/json");
+    EXPECT_EQ(response["X-Request-Id"].size(), 32u);
+    EXPECT_EQ(body_of(response), nlohmann::json::parse(R"({"versions":[{"id":"v3","status":"CURRENT"}]})"));
+}
+
+TEST_F(ServerTest, MissingTokenIs401) {
+    auto response = send(http::verb::get, path("/certificates/abc"), {}, false);
+    expect_error(response, 401, "ELB.1103",
+                 "The X-Auth-Token header is missing or invalid. Send the admin token.");
+}
+
+TEST_F(ServerTest, WrongTokenIs401) {
+    tcp::socket socket = connect();
+    HttpRequest request{http::verb::get, path("/certificates/abc"), 11};
+    std::string wrong = token_;
+    wrong.back() = wrong.back() == '0' ? '1' : '0';
+    request.set("X-Auth-Token", wrong);
+    auto response = exchange(socket, std::move(request));
+    expect_error(response, 401, "ELB.1103",
+                 "The X-Auth-Token header is missing or invalid. Send the admin token.");
+}
+
+TEST_F(ServerTest, UnknownPathWithoutTokenIs401) {
+    // Routes under /v3/ are not revealed before authentication.
+    auto response = send(http::verb::get, "/v3/p1/elb/nothing", {}, false);
+    EXPECT_EQ(response.result_int(), 401);
+}
+
+TEST_F(ServerTest, HandlerNotFoundBody) {
+    auto response = send(http::verb::get, path("/certificates/233a325e"));
+    expect_error(response, 404, "ELB.8904", "certificate 233a325e could not be found");
+    EXPECT_EQ(body_of(response).size(), 3u);
+}
+
+TEST_F(ServerTest, UnknownPathIs404) {
+    auto response = send(http::verb::get, path("/nothing"));
+    expect_error(response, 404, "ELB.8904", "path " + path("/nothing") + " could not be found");
+}
+
+TEST_F(ServerTest, WrongMethodIs405WithAllow) {
+    auto response = send(http::verb::put, path("/certificates/abc"), R"({"certificate":{}})");
+    expect_error(response, 405, "ELB.8902",
+                 "Method PUT is not allowed on " + path("/certificates/abc") + ". See the Allow header.");
+    EXPECT_EQ(response[http::field::allow], "DELETE, GET");
+}
+
+TEST_F(ServerTest, InvalidProjectIdIs400) {
+    auto response = send(http::verb::get, "/v3/bad.project/elb/certificates/abc");
+    expect_error(response, 400, "ELB.8902",
+                 "Invalid input for 'project_id': 'bad.project'. A project_id is 1-64 characters of letters, "
+                 "digits, '_' and '-'.");
+}
+
+TEST_F(ServerTest, CreateReturnsRequestId) {
+    auto response = send(http::verb::post, path("/certificates"), R"({"certificate":{"name":"web"}})");
+    EXPECT_EQ(response.result_int(), 201);
+    auto body = body_of(response);
+    EXPECT_EQ(body.at("certificate").at("name"), "web");
+    EXPECT_EQ(body.at("request_id"), std::string(response["X-Request-Id"]));
+}
+
+TEST_F(ServerTest, DeleteIs204WithoutBody) {
+    auto response = send(http::verb::delete_, path("/certificates/abc"));
+    EXPECT_EQ(response.result_int(), 204);
+    EXPECT_TRUE(response.body().empty());
+    EXPECT_EQ(response["X-Request-Id"].size(), 32u);
+    EXPECT_EQ(response[http::field::content_type], "application/json");
+}
+
+TEST_F(ServerTest, QueryReachesHandler) {
+    auto response = send(http::verb::get, path("/pools?id=a&id=b%20c"));
+    EXPECT_EQ(response.result_int(), 200);
+    EXPECT_EQ(body_of(response).at("ids"), nlohmann::json::parse(R"(["a","b c"])"));
+}
+
+TEST_F(ServerTest, InvalidJsonNamesByteOffset) {
+    auto response = send(http::verb::post, path("/certificates"), R"({"certificate": })");
+    expect_error(response, 400, "ELB.8902",
+                 "Invalid input for 'body': the request body is not valid JSON (syntax error at byte 17). "
+                 "Send a JSON object.");
+}
+
+TEST_F(ServerTest, NonObjectBodyIs400) {
+    auto response = send(http::verb::post, path("/certificates"), "[1]");
+    expect_error(response, 400, "ELB.8902",
+                 "Invalid input for 'body': the request body is a JSON array. Send a JSON object.");
+}
+
+TEST_F(ServerTest, EmptyPostBodyIs400) {
+    auto response = send(http::verb::post, path("/certificates"));
+    expect_error(response, 400, "ELB.0002", "The request body is empty. Send a JSON object.");
+}
+
+TEST_F(ServerTest, WrongContentTypeIs400) {
+    tcp::socket socket = connect();
+    HttpRequest request{http::verb::post, path("/certificates"), 11};
+    request.set("X-Auth-Token", token_);
+    request.set(http::field::content_type, "text/plain");
+    request.body() = R"({"certificate":{}})";
+    auto response = exchange(socket, std::move(request));
+    expect_error(response, 400, "ELB.8902",
+                 "Invalid input for 'Content-Type': 'text/plain'. Send request bodies as application/json.");
+}
+
+TEST_F(ServerTest, HandlerExceptionIs500) {
+    auto response = send(http::verb::get, path("/members"));
+    std::string request_id(response["X-Request-Id"]);
+    expect_error(response, 500, "ELB.8906",
+                 "Internal error. The server log has the details under request id " + request_id + ".");
+}
+
+TEST_F(ServerTest, BodyOverLimitIs413) {
+    tcp::socket socket = connect();
+    HttpRequest request{http::verb::post, path("/certificates"), 11};
+    request.set("X-Auth-Token", token_);
+    request.set(http::field::content_type, "application/json");
+    request.body() = std::string(2 * 1024 * 1024, ' ');
+    auto response = exchange(socket, std::move(request));
+    expect_error(response, 413, "ELB.8902", "The request body is larger than the maximum of 1048576 bytes.");
+    EXPECT_FALSE(response.keep_alive());
+}
+
+TEST_F(ServerTest, KeepAliveServesSeveralRequests) {
+    tcp::socket socket = connect();
+    std::string previous_id;
+    for (int i = 0; i < 3; ++i) {
+        HttpRequest request{http::verb::get, "/versions", 11};
+        auto response = exchange(socket, std::move(request));
+        ASSERT_EQ(response.result_int(), 200);
+        EXPECT_TRUE(response.keep_alive());
+        EXPECT_NE(std::string(response["X-Request-Id"]), previous_id);
+        previous_id = std::string(response["X-Request-Id"]);
+    }
+}
+
+TEST_F(ServerTest, MalformedRequestIs400) {
+    tcp::socket socket = connect();
+    asio::write(socket, asio::buffer(std::string("GET /versions HTTP/1.1\r\nBad Header\r\n\r\n")));
+    HttpResponse response;
+    http::read(socket, buffer_, response);
+    expect_error(response, 400, "ELB.8902", "The request is not valid HTTP/1.1: bad field.");
+    EXPECT_FALSE(response.keep_alive());
+}
+
+TEST(ServerStartTest, InvalidAddress) {
+    asio::io_context io;
+    std::string pattern = (fs::temp_directory_path() / "tollgate-api-server-XXXXXX").string();
+    fs::path dir = ::mkdtemp(pattern.data());
+    auto token = AdminToken::load_or_create(dir);
+    ASSERT_TRUE(token);
+    Server server(io, ServerOptions{.address = "localhost", .port = 0}, Router{}, std::move(*token));
+    auto started = server.start();
+    ASSERT_FALSE(started);
+    EXPECT_EQ(started.error().message,
+              "invalid API listen address 'localhost': Invalid argument; use an IPv4 or IPv6 address");
+    fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace tollgate::api
