@@ -54,9 +54,8 @@ core::Result<std::string> read_token(const std::filesystem::path& path) {
     }
     if ((status.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
         return core::Error::invalid(
-            fmt::format("the admin token file {} has mode {:04o}, which grants access to group or others; "
-                        "run chmod 600 {}",
-                        path.string(), status.st_mode & 07777, path.string()));
+            fmt::format("{} has group or other permissions (mode {:04o}); run chmod 600 {}", path.string(),
+                        status.st_mode & 07777, path.string()));
     }
 
     std::array<char, kTokenHexLength + 2> buffer{};
@@ -111,11 +110,11 @@ core::Result<std::string> create_token(const std::filesystem::path& path) {
 }  // namespace
 
 core::Result<AdminToken> AdminToken::load_or_create(const std::filesystem::path& data_dir) {
-    std::error_code error;
-    std::filesystem::create_directories(data_dir, error);
-    if (error) {
+    // Same rule as the store: a missing data directory is created with mode 0700, and its
+    // parent must exist. An existing directory keeps its mode.
+    if (::mkdir(data_dir.c_str(), 0700) != 0 && errno != EEXIST) {
         return core::Error::io(
-            fmt::format("cannot create the data directory {}: {}", data_dir.string(), error.message()));
+            fmt::format("cannot create the data directory {}: {}", data_dir.string(), errno_text(errno)));
     }
     const auto path = data_dir / kFileName;
     auto created = create_token(path);

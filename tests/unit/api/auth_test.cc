@@ -48,6 +48,8 @@ TEST(AdminTokenTest, CreatesFileWithMode0600) {
     struct stat status {};
     ASSERT_EQ(::stat(file.c_str(), &status), 0);
     EXPECT_EQ(status.st_mode & 07777, 0600u);
+    ASSERT_EQ(::stat(file.parent_path().c_str(), &status), 0);
+    EXPECT_EQ(status.st_mode & 07777, 0700u);
 
     std::string text = read_file(file);
     ASSERT_EQ(text.size(), 65u);
@@ -80,12 +82,20 @@ TEST(AdminTokenTest, RejectsLooseMode) {
         auto token = AdminToken::load_or_create(dir.path());
         ASSERT_FALSE(token) << mode;
         EXPECT_EQ(token.error().message,
-                  fmt::format("the admin token file {} has mode {:04o}, which grants access to group or "
-                              "others; run chmod 600 {}",
+                  fmt::format("{} has group or other permissions (mode {:04o}); run chmod 600 {}",
                               file.string(), mode, file.string()));
         // The file is kept as it was, not replaced by a new token.
         EXPECT_EQ(stored_token(dir.path()), stored);
     }
+}
+
+TEST(AdminTokenTest, MissingParentDirectory) {
+    TempDir dir;
+    const fs::path data_dir = dir.path() / "missing" / "data";
+    auto token = AdminToken::load_or_create(data_dir);
+    ASSERT_FALSE(token);
+    EXPECT_EQ(token.error().message,
+              "cannot create the data directory " + data_dir.string() + ": No such file or directory");
 }
 
 TEST(AdminTokenTest, RejectsInvalidContent) {
