@@ -2,7 +2,10 @@
 
 #include "api/server.h"
 
+#include "core/logging.h"
+
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
 #include <stdlib.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/post.hpp>
@@ -15,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <thread>
 
 namespace tollgate::api {
@@ -63,16 +67,31 @@ protected:
         auto endpoint = server_->start();
         ASSERT_TRUE(endpoint) << endpoint.error().message;
         endpoint_ = *endpoint;
+
+        // The sink is added before the server thread starts and removed after it ends,
+        // because spdlog does not lock a logger's sink list.
+        log_sink_ = std::make_shared<spdlog::sinks::ostream_sink_mt>(log_);
+        core::logger("api")->sinks().push_back(log_sink_);
         io_thread_ = std::thread([this] { io_.run(); });
     }
 
     void TearDown() override {
+        stop_server();
+        std::error_code ignored;
+        fs::remove_all(data_dir_, ignored);
+    }
+
+    // Stops the server and waits for its thread, after which the log can be read.
+    void stop_server() {
         if (io_thread_.joinable()) {
             asio::post(io_, [this] { server_->stop(); });
             io_thread_.join();
         }
-        std::error_code ignored;
-        fs::remove_all(data_dir_, ignored);
+        if (log_sink_) {
+            auto& sinks = core::logger("api")->sinks();
+            sinks.erase(std::remove(sinks.begin(), sinks.end(), log_sink_), sinks.end());
+            log_sink_.reset();
+        }
     }
 
     tcp::socket connect() {
@@ -130,6 +149,8 @@ protected:
     tcp::endpoint endpoint_;
     std::thread io_thread_;
     boost::beast::flat_buffer buffer_;
+    std::ostringstream log_;
+    std::shared_ptr<spdlog::sinks::ostream_sink_mt> log_sink_;
 };
 
 TEST_F(ServerTest, VersionsWithoutToken) {
@@ -277,6 +298,72 @@ TEST_F(ServerTest, MalformedRequestIs400) {
     http::read(socket, buffer_, response);
     expect_error(response, 400, "ELB.8902", "The request is not valid HTTP/1.1: bad field.");
     EXPECT_FALSE(response.keep_alive());
+}
+
+TEST_F(ServerTest, LogOmitsTokenAndBody) {
+    auto created =
+        send(http::verb::post, path("/certificates"), R"({"certificate":{"name":"secret-body-text"}})");
+    ASSERT_EQ(created.result_int(), 201);
+    std::string wrong = token_;
+    wrong.front() = wrong.front() == '0' ? '1' : '0';
+    tcp::socket socket = connect();
+    HttpRequest request{http::verb::get, path("/certificates/abc"), 11};
+    request.set("X-Auth-Token", wrong);
+    ASSERT_EQ(exchange(socket, std::move(request)).result_int(), 401);
+    stop_server();
+
+    std::string log = log_.str();
+    EXPECT_NE(log.find("POST " + path("/certificates") +
+                       " status=201 request_id=" + std::string(created["X-Request-Id"]) + " duration_ms="),
+              std::string::npos)
+        << log;
+    EXPECT_NE(log.find("GET " + path("/certificates/abc") + " status=401"), std::string::npos) << log;
+    EXPECT_EQ(log.find(token_), std::string::npos) << log;
+    EXPECT_EQ(log.find(wrong), std::string::npos) << log;
+    EXPECT_EQ(log.find("secret-body-text"), std::string::npos) << log;
+}
+
+TEST_F(ServerTest, StopClosesKeepAliveConnections) {
+    tcp::socket socket = connect();
+    HttpRequest request{http::verb::get, "/versions", 11};
+    auto response = exchange(socket, std::move(request));
+    ASSERT_TRUE(response.keep_alive());
+
+    stop_server();
+    char byte = 0;
+    boost::system::error_code error;
+    socket.read_some(asio::buffer(&byte, 1), error);
+    EXPECT_EQ(error, asio::error::eof);
+}
+
+TEST(ServerIdleTest, ClosesIdleConnection) {
+    asio::io_context io;
+    std::string pattern = (fs::temp_directory_path() / "tollgate-api-server-XXXXXX").string();
+    fs::path dir = ::mkdtemp(pattern.data());
+    auto token = AdminToken::load_or_create(dir);
+    ASSERT_TRUE(token);
+    ServerOptions options{.address = "127.0.0.1", .port = 0, .idle_timeout = std::chrono::seconds(1)};
+    Server server(io, options, Router{}, std::move(*token));
+    auto endpoint = server.start();
+    ASSERT_TRUE(endpoint);
+    std::thread io_thread([&io] { io.run(); });
+
+    asio::io_context client_io;
+    tcp::socket socket(client_io);
+    socket.connect(*endpoint);
+    const auto started = std::chrono::steady_clock::now();
+    char byte = 0;
+    boost::system::error_code error;
+    // Blocks until the server closes the connection after the idle timeout.
+    socket.read_some(asio::buffer(&byte, 1), error);
+    const auto elapsed = std::chrono::steady_clock::now() - started;
+    EXPECT_EQ(error, asio::error::eof);
+    EXPECT_GE(elapsed, std::chrono::milliseconds(900));
+    EXPECT_LT(elapsed, std::chrono::seconds(10));
+
+    asio::post(io, [&server] { server.stop(); });
+    io_thread.join();
+    fs::remove_all(dir);
 }
 
 TEST(ServerStartTest, InvalidAddress) {
