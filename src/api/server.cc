@@ -7,7 +7,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -16,6 +17,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <tuple>
 
 namespace tollgate::api {
 namespace {
@@ -155,7 +157,8 @@ core::Result<tcp::endpoint> Server::start() {
     }
     if (error) {
         acceptor_.close();
-        return core::Error::io(fmt::format("cannot listen for the API on {}: {}", where, error.message()));
+        return core::Error::io(fmt::format(
+            "cannot listen for the API on {}: {}; choose another address or port", where, error.message()));
     }
 
     auto bound = acceptor_.local_endpoint();
@@ -212,21 +215,7 @@ asio::awaitable<void> Server::serve_connection(tcp::socket socket) {
         http::request_parser<http::string_body> parser;
         parser.body_limit(options_.body_limit);
         stream.expires_after(options_.idle_timeout);
-        auto [read_error, read_bytes] = co_await http::async_read(stream, buffer, parser, use_tuple);
-        if (read_error == http::error::body_limit) {
-            co_await reject_unreadable(stream, ApiError::body_too_large(options_.body_limit));
-            co_return;
-        }
-        if (read_error &&
-            read_error.category() == http::make_error_code(http::error::bad_target).category() &&
-            read_error != http::error::end_of_stream && read_error != http::error::partial_message) {
-            co_await reject_unreadable(
-                stream, ApiError::invalid_request(
-                            fmt::format("The request is not valid HTTP/1.1: {}.", read_error.message())));
-            co_return;
-        }
-        if (read_error) {
-            // End of stream, timeout or reset: the client is gone or idle, so close quietly.
+        if (!co_await read_request(stream, buffer, parser)) {
             co_return;
         }
 
@@ -239,6 +228,34 @@ asio::awaitable<void> Server::serve_connection(tcp::socket socket) {
     }
     boost::system::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+asio::awaitable<bool> Server::read_request(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                           http::request_parser<http::string_body>& parser) {
+    auto [error, header_bytes] = co_await http::async_read_header(stream, buffer, parser, use_tuple);
+    // A client that sends "Expect: 100-continue" (curl does for large bodies) waits for
+    // this interim response, or for its own timeout, before it sends the body.
+    if (!error && beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+        http::response<http::empty_body> proceed{http::status::continue_, 11};
+        std::tie(error, std::ignore) = co_await http::async_write(stream, proceed, use_tuple);
+    }
+    if (!error) {
+        std::tie(error, std::ignore) = co_await http::async_read(stream, buffer, parser, use_tuple);
+    }
+    if (!error) {
+        co_return true;
+    }
+
+    if (error == http::error::body_limit) {
+        co_await reject_unreadable(stream, ApiError::body_too_large(options_.body_limit));
+    } else if (error.category() == http::make_error_code(http::error::bad_target).category() &&
+               error != http::error::end_of_stream && error != http::error::partial_message) {
+        co_await reject_unreadable(stream, ApiError::invalid_request(fmt::format(
+                                               "The request is not valid HTTP/1.1: {}.", error.message())));
+    }
+    // Otherwise the client closed the connection, reset it or stayed idle past the
+    // timeout, so the connection closes without a response.
+    co_return false;
 }
 
 asio::awaitable<void> Server::reject_unreadable(beast::tcp_stream& stream, const ApiError& error) {

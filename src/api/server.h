@@ -7,8 +7,10 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
 #include <chrono>
@@ -29,9 +31,9 @@ using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>
 using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
 
 // The REST API server: HTTP/1.1 with keep-alive, one coroutine per connection on the
-// caller's io_context. It serves GET /versions without authentication and everything
-// under /v3/ through `router` after checking X-Auth-Token. Every response is JSON and
-// carries X-Request-Id, which equals `request_id` in error bodies.
+// caller's io_context. Requests under /v3/ must send X-Auth-Token; other paths, such as
+// the built-in GET /versions, need no token. Every response has Content-Type
+// application/json and an X-Request-Id header, which equals `request_id` in error bodies.
 //
 // All member functions must run on the io_context's thread, and the Server must outlive
 // the io_context's run(); use boost::asio::post to call stop() from another thread.
@@ -55,6 +57,11 @@ public:
 private:
     boost::asio::awaitable<void> accept_loop();
     boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket);
+    // Reads one request and sends 100 Continue to a client that expects it. Returns false when the
+    // connection must close, after sending 413 or 400 for an unreadable request.
+    boost::asio::awaitable<bool> read_request(
+        boost::beast::tcp_stream& stream, boost::beast::flat_buffer& buffer,
+        boost::beast::http::request_parser<boost::beast::http::string_body>& parser);
     boost::asio::awaitable<void> reject_unreadable(boost::beast::tcp_stream& stream, const ApiError& error);
     ApiResult<ApiResponse> dispatch(const HttpRequest& request, std::string_view path, std::string_view query,
                                     const std::string& request_id);

@@ -10,6 +10,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
@@ -278,6 +279,27 @@ TEST_F(ServerTest, BodyOverLimitIs413) {
     EXPECT_FALSE(response.keep_alive());
 }
 
+TEST_F(ServerTest, ExpectContinueGetsInterimResponse) {
+    tcp::socket socket = connect();
+    const std::string body = R"({"certificate":{"name":"web"}})";
+    const std::string header =
+        "POST " + path("/certificates") + " HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Auth-Token: " + token_ +
+        "\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n";
+    asio::write(socket, asio::buffer(header));
+
+    // The server sends nothing else before it has the body, so this reads only the interim response.
+    std::string interim;
+    asio::read_until(socket, asio::dynamic_buffer(interim), "\r\n\r\n");
+    EXPECT_EQ(interim, "HTTP/1.1 100 Continue\r\n\r\n");
+
+    asio::write(socket, asio::buffer(body));
+    HttpResponse response;
+    http::read(socket, buffer_, response);
+    EXPECT_EQ(response.result_int(), 201);
+    EXPECT_EQ(body_of(response).at("certificate").at("name"), "web");
+}
+
 TEST_F(ServerTest, KeepAliveServesSeveralRequests) {
     tcp::socket socket = connect();
     std::string previous_id;
@@ -363,6 +385,23 @@ TEST(ServerIdleTest, ClosesIdleConnection) {
 
     asio::post(io, [&server] { server.stop(); });
     io_thread.join();
+    fs::remove_all(dir);
+}
+
+TEST_F(ServerTest, PortInUseIsReported) {
+    std::string pattern = (fs::temp_directory_path() / "tollgate-api-server-XXXXXX").string();
+    fs::path dir = ::mkdtemp(pattern.data());
+    auto token = AdminToken::load_or_create(dir);
+    ASSERT_TRUE(token);
+    asio::io_context io;
+    Server second(io, ServerOptions{.address = "127.0.0.1", .port = endpoint_.port()}, Router{},
+                  std::move(*token));
+
+    auto started = second.start();
+    ASSERT_FALSE(started);
+    EXPECT_EQ(started.error().message,
+              "cannot listen for the API on 127.0.0.1:" + std::to_string(endpoint_.port()) +
+                  ": Address already in use; choose another address or port");
     fs::remove_all(dir);
 }
 
