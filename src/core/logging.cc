@@ -9,8 +9,8 @@
 namespace tollgate::core {
 namespace {
 
-constexpr std::array kLoggerNames = {"main",     "config",   "tls",   "proxy",
-                                     "upstream", "balancer", "store", "api", "bench"};
+constexpr std::array kLoggerNames = {"main",     "config", "tls", "proxy", "upstream",
+                                     "balancer", "store",  "api", "bench"};
 
 std::once_flag init_once;
 
