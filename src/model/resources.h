@@ -104,7 +104,7 @@ struct Listener {
     std::uint16_t protocol_port = 0;
     std::string default_tls_container_ref;    // server certificate id, empty when unset
     std::string client_ca_tls_container_ref;  // CA bundle id, empty when unset
-    std::string default_pool_id;              // empty when unset (answers 503)
+    std::string default_pool_id;              // empty when unset (requests get 503)
     ClientAuth client_authentication = ClientAuth::None;
     int client_verify_depth = 4;  // longest accepted client chain below the trust anchor
     std::string tls_ciphers_policy = "tls-1-2-fs-with-1-3";

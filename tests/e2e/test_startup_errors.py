@@ -2,7 +2,7 @@
 
 A server certificate paired with another certificate's key, and a private key encrypted with
 a passphrase, must stop tollgate with exit code 2 and a `config error:` line that names
-`certificates[srv].private_key_file` with the file's path, says what is wrong and how to fix
+`certificates[srv].private_key_file` with the file's path, states what is wrong and how to fix
 it.
 """
 

@@ -11,7 +11,7 @@
 
 namespace tollgate::proxy::http1 {
 
-// What a listener knows about the client connection, formatted once per connection.
+// Facts about the client connection that inserted headers carry, formatted once per connection.
 struct ClientFacts {
     std::string address;  // "192.0.2.7" or "2001:db8::7", without brackets
     std::string port;
@@ -22,7 +22,7 @@ struct ClientFacts {
     std::optional<tls::PeerCertificate> peer;  // set when a certificate was verified
 };
 
-// How the request body reaches the backend.
+// Framing of a message body as it is sent on.
 enum class BodyFraming {
     None,           // no body follows the head
     ContentLength,  // exactly content_length bytes
