@@ -8,7 +8,7 @@
 
 namespace tollgate::core {
 
-// Which side of a proxied exchange caused a failure.
+// Side of a proxied exchange that caused a failure.
 enum class Side { Client, Backend, Internal };
 
 // Broad category of a failure, used for status codes, retries and metrics.

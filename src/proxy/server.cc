@@ -19,13 +19,6 @@ using asio::ip::tcp;
 
 constexpr int kListenBacklog = 4096;
 
-std::string endpoint_text(const tcp::endpoint& endpoint) {
-    if (endpoint.address().is_v6()) {
-        return fmt::format("[{}]:{}", endpoint.address().to_string(), endpoint.port());
-    }
-    return fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
-}
-
 // Checks that no other process has bound `endpoint`. SO_REUSEPORT lets a second process with the
 // same user bind a port that is in use and silently take part of its connections, so a
 // first bind without SO_REUSEPORT must succeed.

@@ -62,13 +62,6 @@ std::string error_response(int status) {
         status, reason_phrase(status), body.size(), body);
 }
 
-std::string endpoint_text(const tcp::endpoint& endpoint) {
-    if (endpoint.address().is_v6()) {
-        return fmt::format("[{}]:{}", endpoint.address().to_string(), endpoint.port());
-    }
-    return fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
-}
-
 // Releases a balancer's count for one request when the request ends.
 class BalancerTicket {
 public:
@@ -242,7 +235,7 @@ private:
                 co_return upstream;
             }
             log_->warn("[l={} p={} m={}] connect failed: {}", config().id, pool.config.id,
-                       endpoint_text(endpoint), ec == beast::error::timeout ? "timed out" : ec.message());
+                       pool.endpoint_texts[member], ec == beast::error::timeout ? "timed out" : ec.message());
             if (!config().enable_member_retry) {
                 break;
             }
@@ -289,7 +282,7 @@ private:
                 co_return false;
             }
             BalancerTicket ticket(&balancer, upstream.member);
-            const std::string backend_host = endpoint_text(upstream.endpoint);
+            const std::string& backend_host = pool->endpoint_texts[upstream.member];
             std::string head = http1::build_upstream_request(request, *listener_, client_, request_framing,
                                                              request_length, backend_host);
             if (!has_body) {

@@ -66,6 +66,7 @@ std::shared_ptr<PoolRuntime> compile_pool(const model::Pool& pool, std::size_t w
             return nullptr;
         }
         runtime->endpoints.emplace_back(address, member.protocol_port);
+        runtime->endpoint_texts.push_back(endpoint_text(runtime->endpoints.back()));
     }
     for (std::size_t worker = 0; worker < workers; ++worker) {
         runtime->balancers.push_back(make_balancer(pool.lb_algorithm, pool.members));
@@ -136,6 +137,13 @@ std::shared_ptr<const tls::ServerContext> compile_tls(const model::Config& confi
 }
 
 }  // namespace
+
+std::string endpoint_text(const tcp::endpoint& endpoint) {
+    if (endpoint.address().is_v6()) {
+        return fmt::format("[{}]:{}", endpoint.address().to_string(), endpoint.port());
+    }
+    return fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
+}
 
 const ListenerRuntime* Snapshot::find_listener(std::string_view id) const {
     for (const auto& listener : listeners) {

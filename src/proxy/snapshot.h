@@ -14,11 +14,15 @@
 
 namespace tollgate::proxy {
 
+// Formats an endpoint as "192.0.2.7:80" or "[2001:db8::7]:80", for logs and Host fields.
+std::string endpoint_text(const boost::asio::ip::tcp::endpoint& endpoint);
+
 // A pool ready for the data plane. The balancers are per worker: worker i only touches
 // balancers[i], so they need no synchronisation.
 struct PoolRuntime {
     model::Pool config;
     std::vector<boost::asio::ip::tcp::endpoint> endpoints;  // indexed like config.members
+    std::vector<std::string> endpoint_texts;                // endpoint_text() of each member
     std::vector<std::unique_ptr<Balancer>> balancers;       // indexed by worker
 };
 

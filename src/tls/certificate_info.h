@@ -9,7 +9,7 @@
 
 namespace tollgate::tls {
 
-// What tollgate reports about one certificate.
+// Facts that tollgate reports about one certificate.
 struct CertificateFacts {
     std::string subject;             // RFC 4514 string, e.g. "CN=www.test.com,O=ELB"
     std::string issuer;              // RFC 4514 string

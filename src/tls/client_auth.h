@@ -4,8 +4,8 @@
 
 namespace tollgate::tls {
 
-// How a listener treats client certificates. Mandatory refuses a handshake without a valid
-// certificate; Optional accepts a client without one but still refuses an invalid one.
+// Client certificate mode of a listener. Mandatory rejects a handshake without a valid
+// certificate. Optional accepts a client without one but still rejects an invalid one.
 enum class ClientAuth { None, Optional, Mandatory };
 
 inline std::string_view to_string(ClientAuth mode) {

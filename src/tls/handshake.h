@@ -7,7 +7,7 @@
 
 namespace tollgate::tls {
 
-// Why a TLS handshake was refused. Shared by logs, metric labels and the verification
+// Reason for a rejected TLS handshake, shared by logs, metric labels and the verification
 // header sent to backends.
 enum class HandshakeFailure {
     NoCertificate,     // the listener requires a client certificate and none was sent

@@ -1,9 +1,9 @@
 """Certificate problems found at start-up name the certificate resource, its field and file.
 
-A server certificate paired with another certificate's key, and a private key encrypted with
-a passphrase, must stop tollgate with exit code 2 and a `config error:` line that names
-`certificates[srv].private_key_file` with the file's path, states what is wrong and how to fix
-it.
+A server certificate paired with another certificate's key must stop tollgate with exit code
+2, and so must a private key encrypted with a passphrase. The `config error:` line names
+`certificates[srv].private_key_file` with the file's path and states what is wrong and how
+to fix it.
 """
 
 import subprocess

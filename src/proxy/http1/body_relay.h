@@ -45,7 +45,7 @@ inline constexpr std::size_t kChunkTailroom = 2;
 
 // Streams the body that `parser` frames from `in` to `out` through `chunk`, a fixed buffer,
 // so memory stays bounded whatever the body size. `out_framing` is the framing announced to
-// the receiver: Chunked re-encodes each piece, the others copy bytes as they are. `pending` holds
+// the receiver: Chunked re-encodes each piece, the others copy bytes as they are. `pending` contains
 // bytes that must precede the body (a message head); they go out in the same write as the
 // first piece, which saves a TLS record and a system call per message. With `watchdog`,
 // a stalled sender leaves its connection open (so that it can be sent 408); without it,

@@ -46,7 +46,7 @@ HeadStatus screen_partial_head(std::string_view data);
 // "chunked" alone, a missing or repeated Host in HTTP/1.1.
 HeadStatus parse_head(std::string_view head, RequestParser& parser);
 
-// Reads until `buffer` holds a whole request head, then screens and parses it into
+// Reads until `buffer` contains a whole request head, then screens and parses it into
 // `parser` and removes the head from `buffer` (body bytes and pipelined requests stay).
 template <typename Stream>
 boost::asio::awaitable<HeadStatus> read_request_head(Stream& stream, boost::beast::flat_buffer& buffer,
