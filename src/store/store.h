@@ -44,6 +44,8 @@ public:
     core::Result<std::optional<Document>> get(std::string_view kind, std::string_view project_id,
                                               std::string_view id);
     core::Result<Page> list(std::string_view kind, std::string_view project_id, const ListQuery& query);
+    // Returns every document of `kind` in every project, in insertion order.
+    core::Result<std::vector<Document>> list_all(std::string_view kind);
 
     // Inserts a new document and its references, and returns it as stored, with
     // created_at and updated_at set to now. A document with the same kind, project and id

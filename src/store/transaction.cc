@@ -34,6 +34,9 @@ constexpr const char* kListChildrenReverse =
     " FROM resources WHERE kind = ?1 AND project_id = ?2 AND seq < ?3"
     " AND parent_id = ?4 ORDER BY seq DESC";
 
+constexpr const char* kListAll =
+    "SELECT " TOLLGATE_DOCUMENT_COLUMNS " FROM resources WHERE kind = ?1 ORDER BY seq ASC";
+
 #undef TOLLGATE_DOCUMENT_COLUMNS
 
 constexpr const char* kSelectReferrers =
@@ -239,6 +242,29 @@ core::Result<Page> Transaction::list(std::string_view kind, std::string_view pro
         std::reverse(page.documents.begin(), page.documents.end());
     }
     return page;
+}
+
+core::Result<std::vector<Document>> Transaction::list_all(std::string_view kind) {
+    const std::string operation = fmt::format("list {} in every project", kind);
+    if (auto open = check_open(operation); !open) {
+        return open.error();
+    }
+    auto statement = Statement::prepare(store_->db_, kListAll, operation);
+    if (!statement) {
+        return statement.error();
+    }
+    statement->bind(1, kind);
+    std::vector<Document> documents;
+    while (true) {
+        auto row = statement->step();
+        if (!row) {
+            return row.error();
+        }
+        if (!*row) {
+            return documents;
+        }
+        documents.push_back(read_document(*statement));
+    }
 }
 
 core::Result<void> Transaction::write_references(const Document& document,

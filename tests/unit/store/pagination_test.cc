@@ -193,5 +193,17 @@ TEST_F(PaginationTest, RemovedDocumentsLeaveOrderIntact) {
     EXPECT_EQ(ids_of(last), (std::vector<std::string>{member_id(23), "member-new"}));
 }
 
+TEST_F(PaginationTest, ListAllReturnsEveryProjectInInsertionOrder) {
+    auto transaction = store_->begin();
+    ASSERT_TRUE(transaction);
+    auto all = transaction->list_all("member");
+    ASSERT_TRUE(all) << all.error().message;
+    ASSERT_EQ(all->size(), static_cast<std::size_t>(kDocumentCount + 1));
+    EXPECT_EQ(all->front().id, member_id(0));
+    EXPECT_EQ(all->at(kDocumentCount - 1).id, member_id(kDocumentCount - 1));
+    EXPECT_EQ(all->back().id, "in-other-project");
+    EXPECT_EQ(all->back().project_id, "p2");
+}
+
 }  // namespace
 }  // namespace tollgate::store
