@@ -1,13 +1,116 @@
 #include "control/control_plane.h"
 
+#include "control/config_document.h"
+#include "control/request_body.h"
+#include "control/routes.h"
+#include "core/logging.h"
+
+#include <fmt/format.h>
+
 namespace tollgate::control {
+namespace {
 
-ControlPlane::ControlPlane(store::Store& store, DataPlane& data_plane) : store_(store), data_plane_(data_plane) {}
+bool is_about(const std::string& label, const ChangeTarget& target) {
+    return !target.label.empty() && label.starts_with(target.label) &&
+           (label.size() == target.label.size() || label[target.label.size()] == '.');
+}
 
-void ControlPlane::add_routes(api::Router& /*router*/) {}
+// Replaces the target's loader label at the start of `message` with its API key.
+std::string rename_target(std::string message, const ChangeTarget& target) {
+    if (!target.label.empty() && message.starts_with(target.label)) {
+        message.replace(0, target.label.size(), target.api_key);
+    }
+    return message;
+}
+
+}  // namespace
+
+api::ApiError config_error(const std::vector<model::ConfigError>& errors, const ChangeTarget& target) {
+    const model::ConfigError* chosen = &errors.front();
+    for (const auto& error : errors) {
+        if (is_about(error.resource, target)) {
+            chosen = &error;
+            break;
+        }
+    }
+    const std::string message = rename_target(chosen->to_string(), target);
+    if (chosen->problem.starts_with("port already used") || chosen->problem == "duplicate member") {
+        return api::ApiError::conflict(message);
+    }
+    if (chosen->problem.starts_with("unknown ") && !chosen->field.empty() &&
+        (chosen->field.ends_with("_id") || chosen->field.ends_with("_ref"))) {
+        return {404, "ELB.8904", message};
+    }
+    return api::ApiError::invalid_request(message);
+}
+
+ControlPlane::ControlPlane(store::Store& store, DataPlane& data_plane)
+    : store_(store), data_plane_(data_plane) {}
+
+void ControlPlane::add_routes(api::Router& router) {
+    add_loadbalancer_routes(router, *this);
+    add_listener_routes(router, *this);
+    add_certificate_routes(router, *this);
+    add_pool_routes(router, *this);
+    add_member_routes(router, *this);
+    add_healthmonitor_routes(router, *this);
+    add_security_policy_routes(router, *this);
+}
 
 core::Result<model::LoadResult> ControlPlane::load_stored() {
-    return model::LoadResult{};
+    auto transaction = store_.begin();
+    if (!transaction) {
+        return transaction.error();
+    }
+    return load_stored_config(*transaction);
+}
+
+api::ApiResult<api::ApiResponse> ControlPlane::read(const ReadFunction& read) {
+    auto transaction = store_.begin();
+    if (!transaction) {
+        return store_error(transaction.error());
+    }
+    return read(*transaction);
+}
+
+api::ApiResult<api::ApiResponse> ControlPlane::change(const ChangeFunction& change) {
+    if (!read_only_reason_.empty()) {
+        return api::ApiError{403, "ELB.8902", "The API is read-only: " + read_only_reason_ + "."};
+    }
+    auto transaction = store_.begin();
+    if (!transaction) {
+        return store_error(transaction.error());
+    }
+    ChangeTarget target;
+    auto response = change(*transaction, target);
+    if (!response) {
+        return response;
+    }
+    auto loaded = load_stored_config(*transaction);
+    if (!loaded) {
+        return store_error(loaded.error());
+    }
+    if (!loaded->ok()) {
+        return config_error(loaded->errors, target);
+    }
+    auto prepared = data_plane_.prepare(loaded->config);
+    if (!prepared) {
+        std::string message = rename_target(prepared.error().message, target);
+        if (prepared.error().kind == core::ErrorKind::Conflict) {
+            return api::ApiError::conflict(std::move(message));
+        }
+        if (prepared.error().kind == core::ErrorKind::InvalidInput) {
+            return api::ApiError::invalid_request(std::move(message));
+        }
+        return api::ApiError::internal(std::move(message));
+    }
+    auto revision = transaction->commit();
+    if (!revision) {
+        return store_error(revision.error());
+    }
+    data_plane_.publish(std::move(*prepared));
+    core::logger("api")->info("{} revision={}", target.summary, *revision);
+    return response;
 }
 
 }  // namespace tollgate::control

@@ -1,0 +1,8 @@
+#include "control/control_plane.h"
+#include "control/routes.h"
+
+namespace tollgate::control {
+
+void add_certificate_routes(api::Router&, ControlPlane&) {}
+
+}  // namespace tollgate::control

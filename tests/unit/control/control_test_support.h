@@ -1,0 +1,137 @@
+#pragma once
+
+// A control plane over a real store in a temporary directory, with a data plane that records
+// what it is asked to run, driven through the API server's respond() without a socket.
+
+#include "api/auth.h"
+#include "api/server.h"
+#include "control/control_plane.h"
+#include "store/store.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <boost/asio/io_context.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tollgate::control::test {
+
+inline constexpr const char* kProject = "p1";
+
+// Records every configuration it prepares and publishes. fail_next makes the next prepare()
+// fail with that error.
+class RecordingDataPlane : public DataPlane {
+public:
+    struct Prepared : PreparedChange {
+        explicit Prepared(model::Config config) : config(std::move(config)) {}
+        model::Config config;
+    };
+
+    core::Result<std::unique_ptr<PreparedChange>> prepare(const model::Config& config) override {
+        ++prepared;
+        if (fail_next) {
+            core::Error error = *fail_next;
+            fail_next.reset();
+            return error;
+        }
+        return std::unique_ptr<PreparedChange>(std::make_unique<Prepared>(config));
+    }
+
+    void publish(std::unique_ptr<PreparedChange> change) override {
+        published.push_back(static_cast<Prepared&>(*change).config);
+    }
+
+    int prepared = 0;
+    std::vector<model::Config> published;
+    std::optional<core::Error> fail_next;
+};
+
+struct Reply {
+    int status = 0;
+    nlohmann::json body;  // null for an empty body
+
+    // The error message of an ELB error body, for assertions.
+    std::string message() const { return body.value("error_msg", ""); }
+};
+
+class ControlTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        std::string pattern = (std::filesystem::temp_directory_path() / "tollgate-control-XXXXXX").string();
+        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+        dir_ = pattern;
+        open();
+    }
+
+    void TearDown() override {
+        server_.reset();
+        plane_.reset();
+        store_.reset();
+        std::error_code ignored;
+        std::filesystem::remove_all(dir_, ignored);
+    }
+
+    // Opens (or reopens) the store and builds the control plane and API server over it.
+    void open() {
+        server_.reset();
+        plane_.reset();
+        store_.reset();
+        auto store = store::Store::open(dir_ / "data");
+        ASSERT_TRUE(store) << store.error().message;
+        store_ = std::move(*store);
+        plane_ = std::make_unique<ControlPlane>(*store_, data_plane_);
+        api::Router router;
+        plane_->add_routes(router);
+        auto token = api::AdminToken::load_or_create(dir_ / "data");
+        ASSERT_TRUE(token) << token.error().message;
+        std::ifstream file(dir_ / "data" / "admin-token");
+        std::getline(file, token_);
+        server_ = std::make_unique<api::Server>(io_, api::ServerOptions{}, std::move(router), std::move(*token));
+    }
+
+    Reply call(const std::string& method, const std::string& path, const nlohmann::json& body = nullptr) {
+        api::HttpRequest request;
+        request.method_string(method);
+        request.target(path);
+        request.version(11);
+        request.set("X-Auth-Token", token_);
+        if (!body.is_null()) {
+            request.set("Content-Type", "application/json");
+            request.body() = body.dump();
+            request.prepare_payload();
+        }
+        api::HttpResponse response = server_->respond(request);
+        Reply reply{static_cast<int>(response.result_int()), nullptr};
+        if (!response.body().empty()) {
+            reply.body = nlohmann::json::parse(response.body());
+        }
+        return reply;
+    }
+
+    // "/v3/p1/elb" followed by `rest`.
+    static std::string path(const std::string& rest) { return std::string("/v3/") + kProject + "/elb" + rest; }
+
+    // Creates a resource and returns its id, failing the test on any other status than 201.
+    std::string create(const std::string& collection, const std::string& key, const nlohmann::json& object) {
+        Reply reply = call("POST", path(collection), {{key, object}});
+        EXPECT_EQ(reply.status, 201) << reply.body.dump();
+        return reply.status == 201 ? reply.body[key]["id"].get<std::string>() : std::string();
+    }
+
+    std::filesystem::path dir_;
+    boost::asio::io_context io_;
+    RecordingDataPlane data_plane_;
+    std::unique_ptr<store::Store> store_;
+    std::unique_ptr<ControlPlane> plane_;
+    std::unique_ptr<api::Server> server_;
+    std::string token_;
+};
+
+}  // namespace tollgate::control::test
