@@ -203,3 +203,47 @@ def make_defective_certificates(base, guide):
         impostor_client=_write_client(folder, "impostor_client", guide_ca.subject, impostor_key,
                                       "impostor.client.test", *valid, client_auth),
     )
+
+
+@dataclass(frozen=True)
+class RotationCertificates:
+    server_cert: Path  # a second server certificate from the guide CA, with another serial
+    server_key: Path
+    new_ca_cert: Path  # a CA that replaces the guide CA
+    new_ca_client: ClientCertificate  # issued by new_ca_cert
+
+
+def make_rotation_certificates(base, guide):
+    """Make what rotating the server certificate and the client CA of `guide` needs."""
+    folder = Path(base) / "rotation"
+    folder.mkdir(parents=True)
+    guide_ca = x509.load_pem_x509_certificate(guide.ca_cert.read_bytes())
+    guide_key = serialization.load_pem_private_key(guide.ca_key.read_bytes(), password=None)
+    now = _now()
+
+    server_key = _new_key()
+    server_cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name("ELB", "rotated.test"))
+        .issuer_name(guide_ca.subject)
+        .public_key(server_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=365))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("rotated.test")]), critical=False)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .sign(guide_key, hashes.SHA256())
+    )
+    server_cert_path, server_key_path = folder / "server2.crt", folder / "server2.key"
+    server_cert_path.write_bytes(server_cert.public_bytes(serialization.Encoding.PEM))
+    server_key_path.write_bytes(server_key.private_bytes(serialization.Encoding.PEM,
+                                                         serialization.PrivateFormat.PKCS8,
+                                                         serialization.NoEncryption()))
+
+    new_ca, new_ca_key = _make_ca(_name("ELB", "Rotated CA"))
+    new_ca_path = folder / "new_ca.crt"
+    new_ca_path.write_bytes(new_ca.public_bytes(serialization.Encoding.PEM))
+    client = _write_client(folder, "new_ca_client", new_ca.subject, new_ca_key, "rotated.client.test",
+                           now - datetime.timedelta(days=1), now + datetime.timedelta(days=365),
+                           ExtendedKeyUsageOID.CLIENT_AUTH)
+    return RotationCertificates(server_cert_path, server_key_path, new_ca_path, client)
