@@ -97,6 +97,8 @@ void read_loadbalancers(const YAML::Node& list, LoadContext& context);
 // Pools come before listeners, because a listener's default_pool_id is checked on reading.
 void read_pools(const YAML::Node& list, LoadContext& context);
 void read_listeners(const YAML::Node& list, LoadContext& context);
+// Health monitors come after pools, because their pool_id is checked on reading.
+void read_healthmonitors(const YAML::Node& list, LoadContext& context);
 
 // Reads the insert_headers object of a listener. `protocol` is nullopt when the listener's
 // protocol is invalid, which skips the checks of HTTPS-only headers.

@@ -95,7 +95,7 @@ void read_document(const YAML::Node& root, LoadContext& context) {
     if (!root.IsMap()) {
         context.errors().push_back(
             {"", "", "invalid document", render_node(root),
-             "use a mapping with the keys certificates, loadbalancers, listeners and pools"});
+             "use a mapping with the keys certificates, loadbalancers, listeners, pools and healthmonitors"});
         return;
     }
 
@@ -114,10 +114,8 @@ void read_document(const YAML::Node& root, LoadContext& context) {
     if (auto list = top.sequence("listeners", "use a list of listeners")) {
         read_listeners(*list, context);
     }
-    if (top.has("healthmonitors")) {
-        context.warn({"", "healthmonitors", "ignored", std::nullopt,
-                      "active health checks are not implemented yet, so a member that is down still receives "
-                      "requests"});
+    if (auto list = top.sequence("healthmonitors", "use a list of health monitors")) {
+        read_healthmonitors(*list, context);
     }
     top.finish();
 

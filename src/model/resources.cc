@@ -76,6 +76,18 @@ const Pool* Config::find_pool(std::string_view id) const {
     return find_by_id(pools, id);
 }
 
+const HealthMonitor* Config::find_pool_healthmonitor(std::string_view pool_id) const {
+    auto found = std::find_if(healthmonitors.begin(), healthmonitors.end(),
+                              [&](const HealthMonitor& monitor) { return monitor.pool_id == pool_id; });
+    return found == healthmonitors.end() ? nullptr : &*found;
+}
+
+bool ExpectedCodes::contains(int status) const {
+    return std::any_of(ranges.begin(), ranges.end(), [&](const StatusCodeRange& range) {
+        return status >= range.first && status <= range.last;
+    });
+}
+
 std::string_view to_string(Protocol protocol) {
     return protocol == Protocol::Https ? "HTTPS" : "HTTP";
 }
@@ -90,6 +102,30 @@ std::string_view to_string(LbAlgorithm algorithm) {
             return "SOURCE_IP";
     }
     return "ROUND_ROBIN";
+}
+
+std::string_view to_string(MonitorType type) {
+    switch (type) {
+        case MonitorType::Http:
+            return "HTTP";
+        case MonitorType::Https:
+            return "HTTPS";
+        case MonitorType::Tcp:
+            return "TCP";
+    }
+    return "HTTP";
+}
+
+std::string_view to_string(MonitorHttpMethod method) {
+    switch (method) {
+        case MonitorHttpMethod::Get:
+            return "GET";
+        case MonitorHttpMethod::Head:
+            return "HEAD";
+        case MonitorHttpMethod::Post:
+            return "POST";
+    }
+    return "GET";
 }
 
 }  // namespace tollgate::model

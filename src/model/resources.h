@@ -132,6 +132,45 @@ struct Pool {
     std::vector<Member> members;
 };
 
+enum class MonitorType { Http, Https, Tcp };
+enum class MonitorHttpMethod { Get, Head, Post };
+
+// An inclusive range of HTTP status codes. A single code has first == last.
+struct StatusCodeRange {
+    int first = 200;
+    int last = 200;
+};
+
+// The status codes that count as a healthy response to an HTTP or HTTPS probe, parsed from
+// expected_codes ("200", "200,202", "200-204,300-399").
+struct ExpectedCodes {
+    std::vector<StatusCodeRange> ranges{StatusCodeRange{}};
+
+    bool contains(int status) const;
+};
+
+// Active health check settings of one pool. Stored and validated only: no member is
+// probed yet.
+struct HealthMonitor {
+    std::string id;
+    std::string name;
+    std::string pool_id;
+    MonitorType type = MonitorType::Http;
+    // type, delay, timeout and max_retries are required, so their initial values never reach
+    // a loaded Config.
+    std::chrono::seconds delay{};               // interval between two probes of a member
+    std::chrono::seconds timeout{};             // time a probe may take
+    int max_retries = 0;                        // successes in a row that mark a member up
+    int max_retries_down = 3;                   // failures in a row that mark a member down
+    std::optional<std::uint16_t> monitor_port;  // nullopt: probe each member's protocol_port
+    // The fields below apply to HTTP and HTTPS probes only.
+    std::string url_path = "/";
+    std::string domain_name;  // Host header of the probe, empty when unset
+    ExpectedCodes expected_codes;
+    MonitorHttpMethod http_method = MonitorHttpMethod::Get;
+    bool admin_state_up = true;  // false turns the monitor off
+};
+
 // Every resource of one configuration, after validation: references resolve, values are in
 // range.
 struct Config {
@@ -139,13 +178,18 @@ struct Config {
     std::vector<LoadBalancer> loadbalancers;
     std::vector<Listener> listeners;
     std::vector<Pool> pools;
+    std::vector<HealthMonitor> healthmonitors;  // at most one per pool
 
     const Certificate* find_certificate(std::string_view id) const;
     const LoadBalancer* find_loadbalancer(std::string_view id) const;
     const Pool* find_pool(std::string_view id) const;
+    // Returns the health monitor of the pool `pool_id`, or nullptr when it has none.
+    const HealthMonitor* find_pool_healthmonitor(std::string_view pool_id) const;
 };
 
 std::string_view to_string(Protocol protocol);
 std::string_view to_string(LbAlgorithm algorithm);
+std::string_view to_string(MonitorType type);
+std::string_view to_string(MonitorHttpMethod method);
 
 }  // namespace tollgate::model

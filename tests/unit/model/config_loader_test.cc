@@ -174,7 +174,7 @@ TEST_F(ConfigLoader, DocumentMustBeMapping) {
     EXPECT_THAT(
         error_lines(result),
         ElementsAre("invalid document \"[a, b]\": use a mapping with the keys certificates, loadbalancers, "
-                    "listeners and pools"));
+                    "listeners, pools and healthmonitors"));
 }
 
 TEST_F(ConfigLoader, UnknownTopLevelKeyRejected) {
@@ -183,16 +183,6 @@ TEST_F(ConfigLoader, UnknownTopLevelKeyRejected) {
     EXPECT_THAT(error_lines(result),
                 ElementsAre("listener: unknown field: did you mean \"listeners\"?",
                             "frontends: unknown field: remove it or check its spelling"));
-}
-
-TEST_F(ConfigLoader, HealthmonitorsIgnoredWithWarning) {
-    LoadResult result = load(kMinimalDocument + "healthmonitors:\n  - {id: hm, pool_id: app, type: HTTP}\n");
-
-    EXPECT_THAT(error_lines(result), IsEmpty());
-    EXPECT_THAT(
-        result.warnings,
-        ElementsAre("healthmonitors: ignored: active health checks are not implemented yet, so a member "
-                    "that is down still receives requests"));
 }
 
 TEST_F(ConfigLoader, CollectionMustBeList) {
