@@ -1,7 +1,7 @@
 #include "proxy/server.h"
 
+#include "core/check.h"
 #include "core/logging.h"
-#include "model/config_loader.h"
 
 #include <fmt/format.h>
 #include <netinet/in.h>
@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 namespace tollgate::proxy {
 namespace {
@@ -19,14 +20,14 @@ using asio::ip::tcp;
 
 constexpr int kListenBacklog = 4096;
 
-// Checks that no other process has bound `endpoint`. SO_REUSEPORT lets a second process with the
-// same user bind a port that is in use and silently take part of its connections, so a
-// first bind without SO_REUSEPORT must succeed.
-core::Result<void> check_port_free(const tcp::endpoint& endpoint) {
+// Checks that no other process has bound `endpoint` and returns 0 or the errno of the bind.
+// SO_REUSEPORT lets a second process with the same user bind a port that is in use and
+// silently take part of its connections, so a first bind without SO_REUSEPORT must succeed.
+int check_port_free(const tcp::endpoint& endpoint) {
     const int family = endpoint.address().is_v6() ? AF_INET6 : AF_INET;
     int fd = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-        return core::Error::io(std::strerror(errno));
+        return errno;
     }
     int on = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
@@ -34,12 +35,32 @@ core::Result<void> check_port_free(const tcp::endpoint& endpoint) {
         ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
     }
     const bool bound = ::bind(fd, endpoint.data(), static_cast<socklen_t>(endpoint.size())) == 0;
-    const std::string reason = bound ? "" : std::strerror(errno);
+    const int error = bound ? 0 : errno;
     ::close(fd);
-    if (!bound) {
-        return core::Error::io(reason);
+    return error;
+}
+
+// Builds the error for a listener address that cannot be bound. EADDRINUSE means that another
+// process uses the port, which is a Conflict. A privileged port or an address that is not on
+// this host is InvalidInput, because another configuration value fixes it. The rest is Io.
+core::Error listen_error(const ListenerRuntime& listener, int error) {
+    const std::string prefix = fmt::format("listeners[{}]: cannot listen on {}: {}", listener.config.id,
+                                           endpoint_text(listener.endpoint), std::strerror(error));
+    if (error == EACCES) {
+        return core::Error::invalid(prefix +
+                                    "; choose a protocol_port of 1024 or above, or give tollgate the "
+                                    "CAP_NET_BIND_SERVICE capability");
     }
-    return {};
+    if (error == EADDRNOTAVAIL) {
+        return core::Error::invalid(prefix + "; use a vip_address that is assigned to this host");
+    }
+    core::Error failure =
+        core::Error::io(prefix + "; stop the process that uses it or choose another protocol_port");
+    if (error == EADDRINUSE) {
+        failure.kind = core::ErrorKind::Conflict;
+        failure.retryable = false;
+    }
+    return failure;
 }
 
 // Opens one listening socket with SO_REUSEPORT, so that every worker can have its own.
@@ -73,8 +94,41 @@ void log_errors(const std::vector<std::string>& errors) {
 
 }  // namespace
 
+WorkerSockets::WorkerSockets(WorkerSockets&& other) noexcept : sockets_(std::exchange(other.sockets_, {})) {}
+
+WorkerSockets& WorkerSockets::operator=(WorkerSockets&& other) noexcept {
+    if (this != &other) {
+        close_all();
+        sockets_ = std::exchange(other.sockets_, {});
+    }
+    return *this;
+}
+
+WorkerSockets::~WorkerSockets() {
+    close_all();
+}
+
+std::vector<ListenSocket> WorkerSockets::release(std::size_t worker) {
+    return std::exchange(sockets_[worker], {});
+}
+
+void WorkerSockets::close_all() {
+    for (auto& per_worker : sockets_) {
+        for (const auto& socket : per_worker) {
+            ::close(socket.fd);
+        }
+        per_worker.clear();
+    }
+}
+
 Server::Server(ServeOptions options)
-    : options_(std::move(options)), signals_(control_, SIGHUP, SIGTERM, SIGINT), drain_timer_(control_) {}
+    : options_(std::move(options)), signals_(control_, SIGHUP, SIGTERM, SIGINT), drain_timer_(control_) {
+    // The workers exist before run() because prepare() builds balancers and opens sockets
+    // for each of them.
+    for (std::size_t index = 0; index < options_.workers; ++index) {
+        workers_.push_back(std::make_unique<Worker>(index));
+    }
+}
 
 Server::~Server() {
     for (auto& worker : workers_) {
@@ -84,9 +138,6 @@ Server::~Server() {
 
 int Server::run() {
     auto log = core::logger("main");
-    for (std::size_t index = 0; index < options_.workers; ++index) {
-        workers_.push_back(std::make_unique<Worker>(index));
-    }
     if (!load_and_publish(true)) {
         return 2;
     }
@@ -106,42 +157,68 @@ int Server::run() {
 
 bool Server::load_and_publish(bool initial) {
     auto log = core::logger("config");
-    const std::uint64_t next = generation_ + 1;
-    auto loaded = model::load_config_file(options_.config_path);
+    auto loaded = options_.load();
     for (const auto& warning : loaded.warnings) {
         log->warn("{}", warning);
     }
-    std::vector<std::string> errors;
-    for (const auto& error : loaded.errors) {
-        errors.push_back(error.to_string());
-    }
-    CompileResult compiled;
-    if (errors.empty()) {
-        compiled = compile_snapshot(loaded.config, next, workers_.size(), tls_cache_);
-        for (const auto& warning : compiled.warnings) {
-            log->warn("{}", warning);
-        }
-        errors = compiled.errors;
-    }
-    std::vector<std::vector<ListenSocket>> sockets;
-    if (errors.empty()) {
-        auto opened = open_new_listeners(*compiled.snapshot);
-        if (opened) {
-            sockets = std::move(*opened);
-        } else {
-            errors.push_back(opened.error().message);
-        }
-    }
-    if (!errors.empty()) {
+    if (!loaded.ok()) {
         if (!initial) {
             log->error("reload failed, keeping generation={}", generation_);
+        }
+        std::vector<std::string> errors;
+        for (const auto& error : loaded.errors) {
+            errors.push_back(error.to_string());
         }
         log_errors(errors);
         return false;
     }
 
-    generation_ = next;
-    current_ = compiled.snapshot;
+    auto prepared = prepare(loaded.config);
+    if (!prepared) {
+        // prepare() has logged every error.
+        if (!initial) {
+            log->error("reload failed, keeping generation={}", generation_);
+        }
+        return false;
+    }
+    publish(std::move(*prepared));
+    if (!initial) {
+        log->info("reload succeeded generation={}", generation_);
+    }
+    return true;
+}
+
+core::Result<PreparedConfig> Server::prepare(const model::Config& config) {
+    auto log = core::logger("config");
+    auto compiled = compile_snapshot(config, generation_ + 1, workers_.size(), tls_cache_);
+    for (const auto& warning : compiled.warnings) {
+        log->warn("{}", warning);
+    }
+    if (!compiled.errors.empty()) {
+        log_errors(compiled.errors);
+        return core::Error::invalid(compiled.errors.front());
+    }
+
+    auto sockets = open_new_listeners(*compiled.snapshot);
+    if (!sockets) {
+        log_errors({sockets.error().message});
+        return sockets.error();
+    }
+    return PreparedConfig(std::move(compiled.snapshot), std::move(*sockets), generation_);
+}
+
+void Server::publish(PreparedConfig&& prepared) {
+    TG_CHECK(prepared.base_generation_ == generation_);
+    if (stopping_) {
+        // The workers are draining, and new acceptors would take connections that the stop
+        // then cuts off. Destroying `prepared` closes its sockets.
+        core::logger("main")->info("stopping, so generation={} is not applied",
+                                   prepared.snapshot_->generation);
+        return;
+    }
+    generation_ = prepared.snapshot_->generation;
+    current_ = std::move(prepared.snapshot_);
+
     std::set<tcp::endpoint> endpoints;
     for (const auto& listener : current_->listeners) {
         endpoints.insert(listener->endpoint);
@@ -158,45 +235,30 @@ bool Server::load_and_publish(bool initial) {
     }
     open_endpoints_ = std::move(endpoints);
     for (std::size_t index = 0; index < workers_.size(); ++index) {
-        workers_[index]->apply(current_, std::move(sockets[index]));
+        workers_[index]->apply(current_, prepared.sockets_.release(index));
     }
-    if (!initial) {
-        log->info("reload succeeded generation={}", generation_);
-    }
-    return true;
 }
 
-core::Result<std::vector<std::vector<ListenSocket>>> Server::open_new_listeners(const Snapshot& snapshot) {
-    std::vector<std::vector<ListenSocket>> sockets(workers_.size());
-    auto close_all = [&sockets] {
-        for (auto& per_worker : sockets) {
-            for (auto& socket : per_worker) {
-                ::close(socket.fd);
-            }
-        }
-    };
+core::Result<WorkerSockets> Server::open_new_listeners(const Snapshot& snapshot) {
+    // Destroying `sockets` on an early return closes what this call has opened.
+    WorkerSockets sockets(workers_.size());
     std::set<tcp::endpoint> opened;
     for (const auto& listener : snapshot.listeners) {
         const auto& endpoint = listener->endpoint;
         if (open_endpoints_.contains(endpoint) || opened.contains(endpoint)) {
             continue;
         }
-        if (auto free = check_port_free(endpoint); !free) {
-            close_all();
-            return core::Error::io(fmt::format(
-                "listeners[{}]: cannot listen on {}: {}; stop the process that uses it or choose another "
-                "protocol_port",
-                listener->config.id, endpoint_text(endpoint), free.error().message));
+        if (const int error = check_port_free(endpoint); error != 0) {
+            return listen_error(*listener, error);
         }
         for (std::size_t index = 0; index < workers_.size(); ++index) {
             auto fd = open_listen_socket(endpoint);
             if (!fd) {
-                close_all();
                 return core::Error::io(fmt::format(
                     "listeners[{}]: cannot listen on {}: {}; free the port or choose another protocol_port",
                     listener->config.id, endpoint_text(endpoint), fd.error().message));
             }
-            sockets[index].push_back(ListenSocket{endpoint, *fd});
+            sockets.add(index, ListenSocket{endpoint, *fd});
         }
         opened.insert(endpoint);
     }
@@ -209,7 +271,7 @@ void Server::wait_for_signal() {
             return;
         }
         if (signal == SIGHUP && !stopping_) {
-            core::logger("main")->info("reloading {}", options_.config_path.string());
+            core::logger("main")->info("reloading {}", options_.source_name);
             load_and_publish(false);
             wait_for_signal();
             return;
@@ -225,6 +287,9 @@ void Server::begin_stop() {
         return;
     }
     stopping_ = true;
+    for (auto& callback : stop_callbacks_) {
+        callback();
+    }
     std::size_t open = 0;
     for (auto& worker : workers_) {
         worker->drain();
