@@ -389,6 +389,16 @@ std::vector<std::string> upload_weaknesses(const CertificateFacts& facts, Certif
             "The CA certificate has a keyUsage extension without keyCertSign, so OpenSSL does not accept it "
             "as the issuer of client certificates. Reissue it with keyUsage=critical,keyCertSign,cRLSign.");
     }
+    if (role == CertificateRole::ServerChainCa && facts.version != 1 && !facts.basic_constraints_ca) {
+        weaknesses.push_back(
+            facts.basic_constraints_present
+                ? "The CA certificate has basicConstraints CA:FALSE, so clients do not accept it as the "
+                  "issuer of the certificate before it in the chain. Reissue it with "
+                  "basicConstraints=critical,CA:TRUE."
+                : "The CA certificate has no basicConstraints CA:TRUE, so browsers do not accept it as the "
+                  "issuer of the certificate before it in the chain, and OpenSSL accepts it only if its "
+                  "keyUsage includes keyCertSign. Reissue it with basicConstraints=critical,CA:TRUE.");
+    }
     if (role == CertificateRole::Server && facts.extended_key_usage_present &&
         !facts.extended_key_usage_server_auth) {
         weaknesses.push_back(
@@ -454,6 +464,15 @@ void check_chain_order(const std::vector<X509Ptr>& certificates, const std::vect
     }
 }
 
+// Adds the warnings about `certificates`, whose facts must already be in check.chain.
+void add_warnings(const std::vector<X509Ptr>& certificates, UploadType type, system_clock::time_point now,
+                  CertificateCheck& check) {
+    add_certificate_warnings(check.chain, type, now, check);
+    if (type == UploadType::Server) {
+        check_chain_order(certificates, check.chain, check);
+    }
+}
+
 // Writes the key in PEM form: traditional (PKCS#1, SEC1) when it was uploaded so, else PKCS#8.
 // Returns nothing when OpenSSL cannot encode the key.
 std::optional<std::string> private_key_pem(EVP_PKEY* key, bool traditional) {
@@ -510,12 +529,25 @@ CertificateCheck check_certificate_upload(const CertificateUpload& upload, syste
         check_key_match(certificates, check.chain, key.get(), check);
     }
     if (type && !certificates.empty()) {
-        add_certificate_warnings(check.chain, *type, now, check);
-        if (*type == UploadType::Server) {
-            check_chain_order(certificates, check.chain, check);
-        }
+        add_warnings(certificates, *type, now, check);
     }
     return check;
+}
+
+std::vector<std::string> certificate_warnings(std::string_view type, std::string_view certificate,
+                                              system_clock::time_point now) {
+    OpensslErrorScope error_scope;
+    CertificateCheck check;
+    const std::optional<UploadType> upload_type = check_type(std::string(type), check);
+    auto certificates = parse_certificates(certificate);
+    if (!upload_type || !certificates) {
+        return {};
+    }
+    for (const X509Ptr& parsed : *certificates) {
+        check.chain.push_back(inspect_certificate(parsed.get()));
+    }
+    add_warnings(*certificates, *upload_type, now, check);
+    return check.warnings;
 }
 
 }  // namespace tollgate::tls

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tollgate::tls {
@@ -54,5 +55,12 @@ constexpr std::chrono::days kExpiryWarningPeriod{30};
 // the ASCII text of PEM.
 CertificateCheck check_certificate_upload(const CertificateUpload& upload,
                                           std::chrono::system_clock::time_point now);
+
+// Returns the warnings that check_certificate_upload gives for `certificate` of `type`
+// ("server" or "client") at `now`, without the private key, which warnings do not depend on.
+// It serves certificates that passed the upload check before, so that warnings about expiry
+// stay current. An unknown type or a text without certificates gives no warnings.
+std::vector<std::string> certificate_warnings(std::string_view type, std::string_view certificate,
+                                              std::chrono::system_clock::time_point now);
 
 }  // namespace tollgate::tls

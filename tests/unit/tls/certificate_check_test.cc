@@ -723,6 +723,43 @@ TEST(CertificateCheck, WarnsClientCaWithoutCaTrue) {
               "basicConstraints=critical,CA:TRUE.");
 }
 
+TEST(CertificateCheck, WarnsChainCaWithoutCaTrue) {
+    const Issued missing =
+        test::issue({.common_name = "No Constraints", .key_usage = "critical,keyCertSign"}, &pki().root_a);
+    const Issued not_ca = test::issue({.common_name = "Not A CA",
+                                       .basic_constraints = "critical,CA:FALSE",
+                                       .key_usage = "critical,keyCertSign"},
+                                      &pki().root_a);
+    const Issued via_missing = test::issue({.common_name = "www.test.com",
+                                            .alt_names = {"DNS:www.test.com"},
+                                            .extended_key_usage = "serverAuth"},
+                                           &missing);
+    const Issued via_not_ca = test::issue({.common_name = "www.test.com",
+                                           .alt_names = {"DNS:www.test.com"},
+                                           .extended_key_usage = "serverAuth"},
+                                          &not_ca);
+
+    const CertificateCheck absent =
+        check_server(pem(via_missing) + pem(missing), test::pkcs8_pem(via_missing.key.get()));
+    const CertificateCheck ca_false =
+        check_server(pem(via_not_ca) + pem(not_ca), test::pkcs8_pem(via_not_ca.key.get()));
+
+    EXPECT_TRUE(absent.errors.empty()) << joined(absent);
+    ASSERT_EQ(absent.warnings.size(), 1u) << joined(absent);
+    EXPECT_EQ(
+        absent.warnings[0],
+        "Certificate 2 \"CN=No Constraints,O=ELB\": The CA certificate has no basicConstraints CA:TRUE, "
+        "so browsers do not accept it as the issuer of the certificate before it in the chain, and "
+        "OpenSSL accepts it only if its keyUsage includes keyCertSign. Reissue it with "
+        "basicConstraints=critical,CA:TRUE.");
+    EXPECT_TRUE(ca_false.errors.empty()) << joined(ca_false);
+    ASSERT_EQ(ca_false.warnings.size(), 1u) << joined(ca_false);
+    EXPECT_EQ(ca_false.warnings[0],
+              "Certificate 2 \"CN=Not A CA,O=ELB\": The CA certificate has basicConstraints CA:FALSE, so "
+              "clients do not accept it as the issuer of the certificate before it in the chain. Reissue it "
+              "with basicConstraints=critical,CA:TRUE.");
+}
+
 TEST(CertificateCheck, WarnsClientCaWithoutKeyCertSign) {
     const Issued ca = test::issue(
         {.common_name = "Signing CA", .ca = true, .key_usage = "critical,digitalSignature,cRLSign"});
@@ -856,6 +893,41 @@ TEST(CertificateCheck, SkipsWarningsForUnknownType) {
               "Type \"\" is invalid. Use \"server\" for a server certificate with its private key, or "
               "\"client\" for CA certificates that verify client certificates.");
     EXPECT_TRUE(check.warnings.empty()) << joined(check);
+}
+
+// ---- warnings of stored certificates ----
+
+TEST(CertificateWarnings, MatchUploadCheckWithoutKey) {
+    const Issued issued = test::issue({.common_name = "nosan.test.com"}, &pki().root_a);
+    const std::string certificate = pem(issued) + pem(pki().root_b);
+    const system_clock::time_point now = system_clock::now();
+
+    const CertificateCheck upload = check_server(certificate, test::pkcs8_pem(issued.key.get()), now);
+    const std::vector<std::string> warnings = certificate_warnings("server", certificate, now);
+
+    ASSERT_EQ(upload.warnings.size(), 2u) << joined(upload);
+    EXPECT_EQ(warnings, upload.warnings);
+}
+
+TEST(CertificateWarnings, FollowTheClock) {
+    const system_clock::time_point not_after = system_clock::now() + 24h * 365;
+
+    const std::vector<std::string> now =
+        certificate_warnings("client", pem(pki().root_b), system_clock::now());
+    const std::vector<std::string> soon = certificate_warnings("client", pem(pki().root_b), not_after - 24h);
+
+    EXPECT_TRUE(now.empty());
+    ASSERT_EQ(soon.size(), 1u);
+    EXPECT_TRUE(soon[0].starts_with("Certificate 1 \"CN=Root B,O=ELB\": The certificate expires on "))
+        << soon[0];
+}
+
+TEST(CertificateWarnings, EmptyForUnknownTypeOrText) {
+    const Issued issued = test::issue({.common_name = "nosan.test.com"}, &pki().root_a);
+
+    EXPECT_TRUE(certificate_warnings("server_sm", pem(issued), system_clock::now()).empty());
+    EXPECT_TRUE(certificate_warnings("server", "no certificate here", system_clock::now()).empty());
+    EXPECT_EQ(ERR_peek_error(), 0u);
 }
 
 }  // namespace
