@@ -119,6 +119,11 @@ core::Result<json> stored_config_document(store::Transaction& transaction) {
         return listeners.error();
     }
     document["listeners"] = std::move(*listeners);
+    auto healthmonitors = plain_entries(transaction, "healthmonitor");
+    if (!healthmonitors) {
+        return healthmonitors.error();
+    }
+    document["healthmonitors"] = std::move(*healthmonitors);
     return ok(std::move(document));
 }
 

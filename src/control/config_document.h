@@ -15,9 +15,9 @@ namespace tollgate::control {
 // default_pool_id records the link afterwards, so the loader never sees this field.
 inline constexpr const char* kPoolListenerField = "listener_id";
 
-// Builds {"certificates": [...], "loadbalancers": [...], "pools": [...], "listeners": [...]}
-// from every project. Each entry is the stored body with its `id`; members go inside their
-// pool; private keys are opened from the store's secrets.
+// Builds {"certificates": [...], "loadbalancers": [...], "pools": [...], "listeners": [...],
+// "healthmonitors": [...]} from every project. Each entry is the stored body with its `id`;
+// members go inside their pool; private keys are opened from the store's secrets.
 core::Result<nlohmann::json> stored_config_document(store::Transaction& transaction);
 
 // Loads the stored resources through the configuration loader.

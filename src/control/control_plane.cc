@@ -34,7 +34,8 @@ api::ApiError config_error(const std::vector<model::ConfigError>& errors, const 
         }
     }
     const std::string message = rename_target(chosen->to_string(), target);
-    if (chosen->problem.starts_with("port already used") || chosen->problem == "duplicate member") {
+    if (chosen->problem.starts_with("port already used") || chosen->problem == "duplicate member" ||
+        chosen->problem.starts_with("pool already has health monitor")) {
         return api::ApiError::conflict(message);
     }
     if (chosen->problem.starts_with("unknown ") && !chosen->field.empty() &&
