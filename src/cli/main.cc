@@ -1,3 +1,4 @@
+#include "cli/client_commands.h"
 #include "cli/serve.h"
 
 #include <CLI/CLI.hpp>
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
 
     tollgate::cli::add_serve_command(app);
+    tollgate::cli::add_client_commands(app);
 
     CLI11_PARSE(app, argc, argv);
     return 0;

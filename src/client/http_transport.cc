@@ -83,7 +83,8 @@ struct HttpTransport::Impl {
         }
         if (error == beast::error::timeout) {
             return core::Error{core::ErrorKind::Timeout, core::Side::Internal,
-                               prefix + "no connection within " + seconds_text(options.timeout), true};
+                               prefix + "the connection timed out after " + seconds_text(options.timeout),
+                               true};
         }
         return core::Error::io(prefix + error.message());
     }
@@ -159,8 +160,9 @@ struct HttpTransport::Impl {
             }
             if (error == beast::error::timeout) {
                 return core::Error{core::ErrorKind::Timeout, core::Side::Internal,
-                                   "the API at " + options.url.text + " did not answer " + request.method +
-                                       " " + request.target + " within " + seconds_text(options.timeout),
+                                   "the request to the API at " + options.url.text +
+                                       " timed out: no response to " + request.method + " " + request.target +
+                                       " within " + seconds_text(options.timeout),
                                    true};
             }
             return core::Error::io("the connection to the API at " + options.url.text + " failed during " +

@@ -1,0 +1,148 @@
+#include "client/resource_fields.h"
+
+#include "fake_api.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace tollgate::client {
+namespace {
+
+using test::FakeApi;
+
+TEST(ConvertFlagValues, TypesFollowTheFields) {
+    FlagValues values;
+    values.fields = {{"name", "web"},
+                     {"protocol_port", "443"},
+                     {"enable_member_retry", "false"},
+                     {"default_pool_id", "app"}};
+    auto fields = convert_flag_values(Kind::Listener, values, nullptr);
+    ASSERT_TRUE(fields) << fields.error().message;
+    EXPECT_EQ(fields->dump(), R"({"name":"web","protocol_port":443,"enable_member_retry":false})");
+}
+
+TEST(ConvertFlagValues, InvalidInteger) {
+    FlagValues values;
+    values.fields = {{"client_timeout", "30s"}};
+    auto fields = convert_flag_values(Kind::Listener, values, nullptr);
+    ASSERT_FALSE(fields);
+    EXPECT_EQ(fields.error().message, "invalid --client-timeout \"30s\": use a whole number");
+}
+
+TEST(ConvertFlagValues, InsertHeadersMergeIntoStored) {
+    FlagValues values;
+    values.insert_headers = {"X-Real-IP=true", "X-Forwarded-Host=false",
+                             "X-Forwarded-Clientcert-subjectdn-alias=X-Client-DN",
+                             "X-Forwarded-For-Processing-Mode=remove"};
+    Json stored = {{"insert_headers", {{"X-Forwarded-Host", true}, {"X-Forwarded-Port", true}}}};
+    auto fields = convert_flag_values(Kind::Listener, values, &stored);
+    ASSERT_TRUE(fields) << fields.error().message;
+    EXPECT_EQ(
+        (*fields)["insert_headers"].dump(),
+        R"({"X-Forwarded-Host":false,"X-Forwarded-Port":true,"X-Real-IP":true,)"
+        R"("X-Forwarded-Clientcert-subjectdn-alias":"X-Client-DN","X-Forwarded-For-Processing-Mode":"remove"})");
+}
+
+TEST(ConvertFlagValues, InsertHeaderSyntaxErrors) {
+    FlagValues values;
+    values.insert_headers = {"X-Real-IP"};
+    auto missing_value = convert_flag_values(Kind::Listener, values, nullptr);
+    ASSERT_FALSE(missing_value);
+    EXPECT_EQ(missing_value.error().message,
+              "invalid --insert-header \"X-Real-IP\": use NAME=VALUE, such as X-Real-IP=true or "
+              "X-Forwarded-Clientcert-subjectdn-alias=X-Client-DN");
+
+    values.insert_headers = {"X-Real-IP=yes"};
+    auto not_boolean = convert_flag_values(Kind::Listener, values, nullptr);
+    ASSERT_FALSE(not_boolean);
+    EXPECT_EQ(not_boolean.error().message,
+              "invalid --insert-header \"X-Real-IP=yes\": X-Real-IP takes true or false");
+}
+
+TEST(ConvertFlagValues, PemFilesAreRead) {
+    std::string pattern = (std::filesystem::temp_directory_path() / "tollgate-pem-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    std::filesystem::path dir = pattern;
+    std::ofstream(dir / "cert.pem") << "-----BEGIN CERTIFICATE-----\nAA\n-----END CERTIFICATE-----\n";
+
+    FlagValues values;
+    values.fields = {{"certificate", (dir / "cert.pem").string()}, {"type", "client"}};
+    auto fields = convert_flag_values(Kind::Certificate, values, nullptr);
+    ASSERT_TRUE(fields) << fields.error().message;
+    EXPECT_EQ((*fields)["certificate"], "-----BEGIN CERTIFICATE-----\nAA\n-----END CERTIFICATE-----\n");
+    EXPECT_EQ((*fields)["type"], "client");
+
+    values.fields = {{"private_key", (dir / "missing.key").string()}};
+    auto missing = convert_flag_values(Kind::Certificate, values, nullptr);
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().message, "cannot read --private-key file " + (dir / "missing.key").string() +
+                                           ": No such file or directory");
+    std::filesystem::remove_all(dir);
+}
+
+TEST(ResolveReferences, NamesBecomeIdsAndEmptyClears) {
+    FakeApi api;
+    ApiClient client(api, "default");
+    std::string pool = api.add("pools", {{"name", "app"}});
+    std::string lb = api.add("loadbalancers", {{"name", "edge"}});
+    NameResolver resolver(client);
+    FlagValues values;
+    values.fields = {
+        {"default_pool_id", "app"}, {"loadbalancer_id", lb}, {"client_ca_tls_container_ref", ""}};
+    Json fields = Json::object();
+    auto resolved = resolve_references(Kind::Listener, values, resolver, fields);
+    ASSERT_TRUE(resolved) << resolved.error().message;
+    EXPECT_EQ(fields["default_pool_id"], pool);
+    EXPECT_EQ(fields["loadbalancer_id"], lb);
+    EXPECT_TRUE(fields["client_ca_tls_container_ref"].is_null());
+}
+
+TEST(NameResolver, UnknownName) {
+    FakeApi api;
+    ApiClient client(api, "default");
+    NameResolver resolver(client);
+    auto id = resolver.resolve(Kind::Listener, "web");
+    ASSERT_FALSE(id);
+    EXPECT_EQ(id.error().kind, core::ErrorKind::NotFound);
+    EXPECT_EQ(id.error().message,
+              "no listener has the id or name \"web\"; `tollgate listener list` shows them");
+}
+
+TEST(NameResolver, SharedNameNeedsTheId) {
+    FakeApi api;
+    ApiClient client(api, "default");
+    std::string first = api.add("listeners", {{"name", "web"}});
+    std::string second = api.add("listeners", {{"name", "web"}});
+    NameResolver resolver(client);
+    auto id = resolver.resolve(Kind::Listener, "web");
+    ASSERT_FALSE(id);
+    EXPECT_EQ(id.error().message,
+              "2 listeners are named \"web\" (ids " + first + ", " + second + "); give the id");
+    auto by_id = resolver.resolve(Kind::Listener, second);
+    ASSERT_TRUE(by_id) << by_id.error().message;
+    EXPECT_EQ(*by_id, second);
+}
+
+TEST(NameResolver, MemberByAddressAndPort) {
+    FakeApi api;
+    ApiClient client(api, "default");
+    std::string member = api.add("pools/p1/members", {{"address", "::1"}, {"protocol_port", 9002}});
+    NameResolver resolver(client);
+    auto id = resolver.resolve(Kind::Member, "[::1]:9002", "p1");
+    ASSERT_TRUE(id) << id.error().message;
+    EXPECT_EQ(*id, member);
+}
+
+TEST(ResourceFields, UpdateCannotChangeFixedFields) {
+    for (const FieldSpec& spec : resource_fields(Kind::Listener)) {
+        bool fixed =
+            spec.field == "protocol" || spec.field == "protocol_port" || spec.field == "loadbalancer_id";
+        EXPECT_EQ(spec.updatable, !fixed) << spec.field;
+    }
+}
+
+}  // namespace
+}  // namespace tollgate::client
