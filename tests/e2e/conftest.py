@@ -10,7 +10,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from support.backend import Backend  # noqa: E402
 from support.certs import make_defective_certificates, make_guide_certificates  # noqa: E402
 from support.ports import assert_not_listening  # noqa: E402
-from support.tollgate import Tollgate  # noqa: E402
+from support.tollgate import Tollgate, TollgateStore  # noqa: E402
 
 _LOG_TAIL_LINES = 60
 
@@ -90,3 +90,38 @@ def tollgate(tmp_path):
             print(f"--- last {len(tail)} lines of {instance.log_path}", *tail, sep="\n")
     assert not errors, errors
     assert_not_listening([port for instance in created for port in instance.ports])
+
+
+@pytest.fixture
+def store_server(tmp_path):
+    """Return a function that starts tollgate in store mode with a fresh data directory.
+
+    `store_server(**arguments)` passes its arguments to TollgateStore and returns the started
+    process. Tests append the listener ports they create to its `ports` list. Each process is
+    stopped by its PID after the test, and neither its API ports nor those listener ports may
+    listen then.
+    """
+    created = []
+
+    def create(**arguments):
+        arguments.setdefault("workdir", tmp_path / f"tollgate-store-{len(created)}")
+        arguments.setdefault("workers", 2)
+        instance = TollgateStore(**arguments)
+        instance.ports = []
+        created.append(instance)
+        instance.start()
+        return instance
+
+    yield create
+    errors = []
+    for instance in created:
+        try:
+            instance.stop()
+        except AssertionError as error:
+            errors.append(str(error))
+        finally:
+            instance.kill()
+            tail = instance.log_lines()[-_LOG_TAIL_LINES:]
+            print(f"--- last {len(tail)} lines of {instance.log_path}", *tail, sep="\n")
+    assert not errors, errors
+    assert_not_listening([port for instance in created for port in [*instance.api_ports, *instance.ports]])
