@@ -1,11 +1,11 @@
 """Changes through the API take effect at once and drop no request.
 
 Client threads send requests with the guide's client certificate, on keep-alive and on new
-connections, while the test rotates the server certificate, adds a CA to the client CA
+connections. Meanwhile the test rotates the server certificate, adds a CA to the client CA
 bundle, adds a member, removes the first one, and adds and removes a second listener. No
-request may fail. The first handshake that starts after the API answers the rotation gets
-the new certificate, and the second listener accepts its first connection right after the
-API answers its creation.
+request may fail. The first handshake that starts after the API responds to the rotation
+gets the new certificate. The second listener accepts its first connection right after the
+API responds to its creation.
 """
 
 import warnings
