@@ -2,7 +2,7 @@
 
 After the guide's certificates are uploaded and used, neither the server key nor the admin
 token appears in the log, in any API response, or on the process's command line, and the
-database holds no PEM private key in any table.
+database contains no PEM private key in any table.
 """
 
 import sqlite3
