@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace tollgate::control {
 namespace {
 
@@ -23,18 +25,41 @@ std::string rename_target(std::string message, const ChangeTarget& target) {
     return message;
 }
 
+// Returns the first error about the target, or the first error when none is. A misspelled
+// required field gives two errors: the field is missing, and the misspelling is an unknown
+// field whose fix names the missing one. The second points at the fix, so it is returned.
+const model::ConfigError& choose_error(const std::vector<model::ConfigError>& errors,
+                                       const ChangeTarget& target) {
+    auto first = std::find_if(errors.begin(), errors.end(), [&](const model::ConfigError& error) {
+        return is_about(error.resource, target);
+    });
+    if (first == errors.end()) {
+        return errors.front();
+    }
+    if (first->problem == "missing required field") {
+        const std::string hint = "did you mean \"" + first->field + "\"?";
+        for (auto error = first; error != errors.end(); ++error) {
+            if (error->resource == first->resource && error->problem == "unknown field" &&
+                error->fix == hint) {
+                return *error;
+            }
+        }
+    }
+    return *first;
+}
+
 }  // namespace
 
 api::ApiError config_error(const std::vector<model::ConfigError>& errors, const ChangeTarget& target) {
-    const model::ConfigError* chosen = &errors.front();
-    for (const auto& error : errors) {
-        if (is_about(error.resource, target)) {
-            chosen = &error;
-            break;
-        }
-    }
+    const model::ConfigError* chosen = &choose_error(errors, target);
     const std::string message = rename_target(chosen->to_string(), target);
-    if (chosen->problem.starts_with("port already used") || chosen->problem == "duplicate member" ||
+    // A listener port taken on the same load balancer, a listener address and port that
+    // overlaps one of another load balancer, a member added twice and a second health
+    // monitor of a pool are conflicts.
+    const bool port_clash =
+        chosen->field == "protocol_port" &&
+        (chosen->problem.starts_with("port already used") || chosen->problem.starts_with("clashes with"));
+    if (port_clash || chosen->problem == "duplicate member" ||
         chosen->problem.starts_with("pool already has health monitor")) {
         return api::ApiError::conflict(message);
     }

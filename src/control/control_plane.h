@@ -62,9 +62,10 @@ private:
     std::string read_only_reason_;  // empty when changes are allowed
 };
 
-// Converts configuration loader errors into the API error for a change of `target`: an error
-// about the target comes first and is named with the API key; a port clash is 409, an unknown
-// reference 404, anything else 400.
+// Converts configuration loader errors into the API error for a change of `target`. An error
+// about the target comes first and is named with the API key. A port clash, on one load
+// balancer or across load balancers with overlapping addresses, is 409. An unknown reference
+// is 404, anything else 400.
 api::ApiError config_error(const std::vector<model::ConfigError>& errors, const ChangeTarget& target);
 
 }  // namespace tollgate::control

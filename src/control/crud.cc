@@ -22,73 +22,82 @@ public:
     bool has_parent() const { return !spec_.parent_param.empty(); }
 
     api::ApiResult<api::ApiResponse> create(const api::ApiRequest& request) {
-        auto object = resource_object(request, *spec_.kind, true);
+        auto object = request_object(request, true);
         if (!object) {
             return object.error();
         }
-        return plane_.change([&](store::Transaction& transaction, ChangeTarget& target) -> api::ApiResult<api::ApiResponse> {
-            const std::string& project = request.params.at("project_id");
-            store::Document document{.kind = std::string(spec_.kind->kind), .project_id = project, .id = new_id(*spec_.kind)};
-            auto parent = check_parent(transaction, request, document);
-            if (!parent) {
-                return parent.error();
-            }
-            target = make_target(document);
-            target.summary = fmt::format("created {} id={} project={}", spec_.kind->kind, document.id, project);
-            json body = *object;
-            return write(transaction, document, body, nullptr, 201, [&](store::Document& saved) -> api::ApiResult<void> {
-                if (spec_.after_create) {
-                    return spec_.after_create(transaction, saved, *object);
+        return plane_.change(
+            [&](store::Transaction& transaction, ChangeTarget& target) -> api::ApiResult<api::ApiResponse> {
+                const std::string& project = request.params.at("project_id");
+                store::Document document{
+                    .kind = std::string(spec_.kind->kind), .project_id = project, .id = new_id(*spec_.kind)};
+                auto parent = check_parent(transaction, request, document);
+                if (!parent) {
+                    return parent.error();
                 }
-                return {};
+                target = make_target(document);
+                target.summary =
+                    fmt::format("created {} id={} project={}", spec_.kind->kind, document.id, project);
+                json body = *object;
+                return write(transaction, document, body, nullptr, 201,
+                             [&](store::Document& saved) -> api::ApiResult<void> {
+                                 if (spec_.after_create) {
+                                     return spec_.after_create(transaction, saved, *object);
+                                 }
+                                 return {};
+                             });
             });
-        });
     }
 
     api::ApiResult<api::ApiResponse> update(const api::ApiRequest& request) {
-        auto object = resource_object(request, *spec_.kind, false);
+        auto object = request_object(request, false);
         if (!object) {
             return object.error();
         }
-        return plane_.change([&](store::Transaction& transaction, ChangeTarget& target) -> api::ApiResult<api::ApiResponse> {
-            auto stored = find(transaction, request);
-            if (!stored) {
-                return stored.error();
-            }
-            if (auto immutable = check_immutable(*spec_.kind, stored->body, *object); !immutable) {
-                return immutable.error();
-            }
-            target = make_target(stored->document);
-            target.summary = fmt::format("updated {} id={} project={}", spec_.kind->kind, stored->document.id,
-                                         stored->document.project_id);
-            json body = merge_update(stored->body, *object);
-            return write(transaction, stored->document, body, &stored->body, 200, nullptr);
-        });
+        return plane_.change(
+            [&](store::Transaction& transaction, ChangeTarget& target) -> api::ApiResult<api::ApiResponse> {
+                auto stored = find(transaction, request);
+                if (!stored) {
+                    return stored.error();
+                }
+                if (auto immutable = check_immutable(*spec_.kind, spec_.view(stored->document), *object);
+                    !immutable) {
+                    return immutable.error();
+                }
+                target = make_target(stored->document);
+                target.summary = fmt::format("updated {} id={} project={}", spec_.kind->kind,
+                                             stored->document.id, stored->document.project_id);
+                json body = merge_update(stored->body, *object);
+                return write(transaction, stored->document, body, &stored->body, 200, nullptr);
+            });
     }
 
     api::ApiResult<api::ApiResponse> remove(const api::ApiRequest& request) {
-        return plane_.change([&](store::Transaction& transaction, ChangeTarget& target) -> api::ApiResult<api::ApiResponse> {
-            auto stored = find(transaction, request);
-            if (!stored) {
-                return stored.error();
-            }
-            target = make_target(stored->document);
-            const auto& document = stored->document;
-            if (auto unused = check_unused(transaction, *spec_.kind, document.project_id, document.id); !unused) {
-                return unused.error();
-            }
-            if (spec_.before_delete) {
-                if (auto allowed = spec_.before_delete(transaction, *stored); !allowed) {
-                    return allowed.error();
+        return plane_.change(
+            [&](store::Transaction& transaction, ChangeTarget& target) -> api::ApiResult<api::ApiResponse> {
+                auto stored = find(transaction, request);
+                if (!stored) {
+                    return stored.error();
                 }
-            }
-            if (auto removed = transaction.remove(spec_.kind->kind, document.project_id, document.id); !removed) {
-                return store_error(removed.error());
-            }
-            target.summary = fmt::format("deleted {} id={} project={}", spec_.kind->kind, document.id,
-                                         document.project_id);
-            return api::ApiResponse{204, json::object()};
-        });
+                target = make_target(stored->document);
+                const auto& document = stored->document;
+                if (auto unused = check_unused(transaction, *spec_.kind, document.project_id, document.id);
+                    !unused) {
+                    return unused.error();
+                }
+                if (spec_.before_delete) {
+                    if (auto allowed = spec_.before_delete(transaction, *stored); !allowed) {
+                        return allowed.error();
+                    }
+                }
+                if (auto removed = transaction.remove(spec_.kind->kind, document.project_id, document.id);
+                    !removed) {
+                    return store_error(removed.error());
+                }
+                target.summary = fmt::format("deleted {} id={} project={}", spec_.kind->kind, document.id,
+                                             document.project_id);
+                return api::ApiResponse{204, json::object()};
+            });
     }
 
     api::ApiResult<api::ApiResponse> show(const api::ApiRequest& request) {
@@ -121,6 +130,9 @@ public:
                 }
                 query.parent_id = request.params.at(spec_.parent_param);
             }
+            if (auto marker = check_marker(transaction, project, query); !marker) {
+                return marker.error();
+            }
             auto page = transaction.list(spec_.kind->kind, project, query);
             if (!page) {
                 return store_error(page.error());
@@ -139,6 +151,34 @@ public:
     }
 
 private:
+    api::ApiResult<json> request_object(const api::ApiRequest& request, bool creating) {
+        auto object = resource_object(request, *spec_.kind, creating);
+        if (object && spec_.normalize) {
+            spec_.normalize(*object);
+        }
+        return object;
+    }
+
+    // The store also rejects an unknown marker, but names neither the parameter nor the fix.
+    // A marker of another parent's child would page by position in the whole collection.
+    api::ApiResult<void> check_marker(store::Transaction& transaction, const std::string& project,
+                                      const store::ListQuery& query) {
+        if (!query.marker) {
+            return {};
+        }
+        auto document = transaction.get(spec_.kind->kind, project, *query.marker);
+        if (!document) {
+            return store_error(document.error());
+        }
+        if (!*document || (query.parent_id && (*document)->parent_id != query.parent_id)) {
+            return api::ApiError::invalid_request(fmt::format(
+                "marker: invalid value \"{}\": use the id of a {} in this list, such as next_marker of "
+                "the previous page",
+                *query.marker, spec_.kind->noun));
+        }
+        return {};
+    }
+
     ChangeTarget make_target(const store::Document& document) const {
         return {spec_.label ? spec_.label(document) : default_label(*spec_.kind, document),
                 std::string(spec_.kind->kind)};
@@ -164,15 +204,16 @@ private:
         if (!stored) {
             return stored.error();
         }
-        if (!spec_.parent_param.empty() && stored->document.parent_id != request.params.at(spec_.parent_param)) {
+        if (!spec_.parent_param.empty() &&
+            stored->document.parent_id != request.params.at(spec_.parent_param)) {
             return api::ApiError::not_found(spec_.kind->noun, request.params.at(spec_.id_param));
         }
         return stored;
     }
 
-    api::ApiResult<api::ApiResponse> write(store::Transaction& transaction, store::Document document, json& body,
-                                           const json* stored, int status,
-                                           const std::function<api::ApiResult<void>(store::Document&)>& after) {
+    api::ApiResult<api::ApiResponse> write(
+        store::Transaction& transaction, store::Document document, json& body, const json* stored, int status,
+        const std::function<api::ApiResult<void>(store::Document&)>& after) {
         if (spec_.prepare) {
             if (auto prepared = spec_.prepare(transaction, document, body, stored); !prepared) {
                 return prepared.error();
@@ -183,11 +224,13 @@ private:
             return references.error();
         }
         if (document.parent_id) {
-            references->push_back({spec_.parent_param, std::string(spec_.parent_kind->kind), *document.parent_id});
+            references->push_back(
+                {spec_.parent_param, std::string(spec_.parent_kind->kind), *document.parent_id});
         }
         document.name = body_name(body);
         document.body = body.dump();
-        auto saved = stored ? transaction.update(document, *references) : transaction.insert(document, *references);
+        auto saved =
+            stored ? transaction.update(document, *references) : transaction.insert(document, *references);
         if (!saved) {
             return store_error(saved.error());
         }
@@ -226,7 +269,8 @@ void add_crud_routes(api::Router& router, ControlPlane& plane, CrudSpec spec) {
     const std::string item = collection + "/{" + spec.id_param + "}";
     auto routes = std::make_shared<CrudRoutes>(plane, std::move(spec));
     const bool scoped = routes->has_parent();
-    router.add("POST", collection, [routes](const api::ApiRequest& request) { return routes->create(request); });
+    router.add("POST", collection,
+               [routes](const api::ApiRequest& request) { return routes->create(request); });
     router.add("GET", collection,
                [routes, scoped](const api::ApiRequest& request) { return routes->list(request, scoped); });
     if (!flat_list_path.empty()) {
@@ -264,9 +308,10 @@ json id_list(const std::vector<std::string>& ids) {
     return list;
 }
 
-api::ApiResult<std::vector<std::string>> referrer_ids(store::Transaction& transaction, std::string_view ref_kind,
-                                                      std::string_view project_id, std::string_view ref_id,
-                                                      std::string_view kind, std::string_view field) {
+api::ApiResult<std::vector<std::string>> referrer_ids(store::Transaction& transaction,
+                                                      std::string_view ref_kind, std::string_view project_id,
+                                                      std::string_view ref_id, std::string_view kind,
+                                                      std::string_view field) {
     auto referrers = transaction.referrers(ref_kind, project_id, ref_id);
     if (!referrers) {
         return store_error(referrers.error());

@@ -29,15 +29,20 @@ struct CrudSpec {
     // The response object without fields that need other resources; also what list filters
     // match against.
     ViewFunction view;
+    // Rewrites a request object to its stored form before any check, e.g. TERMINATED_HTTPS to
+    // HTTPS, so that sending the alias back in an update is no change.
+    std::function<void(nlohmann::json& object)> normalize{};
     // Adds the fields that need other resources, such as the listeners of a pool.
-    std::function<api::ApiResult<void>(store::Transaction&, const store::Document&, nlohmann::json&)> relations{};
+    std::function<api::ApiResult<void>(store::Transaction&, const store::Document&, nlohmann::json&)>
+        relations{};
     // Checks and completes a body before it is stored: the whole merged body on update.
     // `stored` is null on create.
-    std::function<api::ApiResult<void>(store::Transaction&, const store::Document& document, nlohmann::json& body,
-                                       const nlohmann::json* stored)>
+    std::function<api::ApiResult<void>(store::Transaction&, const store::Document& document,
+                                       nlohmann::json& body, const nlohmann::json* stored)>
         prepare{};
     // Runs after a create is written, with the object the request sent.
-    std::function<api::ApiResult<void>(store::Transaction&, const store::Document&, const nlohmann::json& object)>
+    std::function<api::ApiResult<void>(store::Transaction&, const store::Document&,
+                                       const nlohmann::json& object)>
         after_create{};
     // Runs before a delete, after the check that nothing refers to the resource.
     std::function<api::ApiResult<void>(store::Transaction&, const StoredResource&)> before_delete{};
@@ -56,8 +61,9 @@ nlohmann::json standard_view(const store::Document& document, const nlohmann::js
 nlohmann::json id_list(const std::vector<std::string>& ids);
 
 // Returns the ids of resources of `kind` that refer to kind/id through `field`.
-api::ApiResult<std::vector<std::string>> referrer_ids(store::Transaction& transaction, std::string_view ref_kind,
-                                                      std::string_view project_id, std::string_view ref_id,
-                                                      std::string_view kind, std::string_view field);
+api::ApiResult<std::vector<std::string>> referrer_ids(store::Transaction& transaction,
+                                                      std::string_view ref_kind, std::string_view project_id,
+                                                      std::string_view ref_id, std::string_view kind,
+                                                      std::string_view field);
 
 }  // namespace tollgate::control

@@ -8,19 +8,23 @@ namespace {
 
 using nlohmann::json;
 
+// The configuration loader's defaults (model::Listener).
 constexpr const char* kDefaultPolicy = "tls-1-2-fs-with-1-3";
+constexpr int kDefaultVerifyDepth = 4;
 
+// Defaults of the fields a listener response always has. sni_match_algo, port_ranges,
+// quic_config and nat64_enable of the ELB API are missing because the configuration loader
+// rejects them as unknown fields, so no request can set them.
 const json& listener_defaults() {
     static const json defaults{
         {"description", ""},
+        {"loadbalancer_id", nullptr},
         {"protocol", nullptr},
         {"protocol_port", nullptr},
         {"default_pool_id", nullptr},
         {"default_tls_container_ref", nullptr},
         {"client_ca_tls_container_ref", nullptr},
-        {"client_verify_depth", 4},
         {"sni_container_refs", json::array()},
-        {"sni_match_algo", "wildcard"},
         {"security_policy_id", nullptr},
         {"http2_enable", false},
         {"enable_member_retry", true},
@@ -54,8 +58,13 @@ json listener_view(const store::Document& document) {
         // client_authentication is a tollgate extension; its default follows the CA reference.
         view["client_authentication"] = view["client_ca_tls_container_ref"].is_null() ? "none" : "mandatory";
     }
+    // TLS settings do not apply to an HTTP listener, and the loader rejects them there, so
+    // they show as null.
     if (!view.contains("tls_ciphers_policy")) {
         view["tls_ciphers_policy"] = https ? json(kDefaultPolicy) : json(nullptr);
+    }
+    if (!view.contains("client_verify_depth")) {
+        view["client_verify_depth"] = https ? json(kDefaultVerifyDepth) : json(nullptr);
     }
     json headers{{"X-Forwarded-Host", true}};
     if (auto stored = view.find("insert_headers"); stored != view.end() && stored->is_object()) {
@@ -63,16 +72,17 @@ json listener_view(const store::Document& document) {
     }
     view["insert_headers"] = std::move(headers);
     json loadbalancer_id = view.value("loadbalancer_id", json(nullptr));
-    view["loadbalancers"] = loadbalancer_id.is_string() ? id_list({loadbalancer_id.get<std::string>()}) : json::array();
+    view["loadbalancers"] =
+        loadbalancer_id.is_string() ? id_list({loadbalancer_id.get<std::string>()}) : json::array();
     return view;
 }
 
 // Stores TERMINATED_HTTPS as HTTPS, as a dedicated load balancer does.
-api::ApiResult<void> prepare_listener(store::Transaction&, const store::Document&, json& body, const json*) {
-    if (auto protocol = body.find("protocol"); protocol != body.end() && *protocol == "TERMINATED_HTTPS") {
+void normalize_listener(json& object) {
+    if (auto protocol = object.find("protocol");
+        protocol != object.end() && *protocol == "TERMINATED_HTTPS") {
         *protocol = "HTTPS";
     }
-    return {};
 }
 
 }  // namespace
@@ -84,7 +94,7 @@ void add_listener_routes(api::Router& router, ControlPlane& plane) {
                         .collection_path = std::string(kApiPrefix) + "/listeners",
                         .id_param = "listener_id",
                         .view = listener_view,
-                        .prepare = prepare_listener,
+                        .normalize = normalize_listener,
                     });
 }
 

@@ -30,6 +30,17 @@ std::string field_text(const json& value) {
     return value.is_string() ? value.get<std::string>() : value.dump();
 }
 
+// Rejects a filter on a list or object field, because no query value matches one.
+api::ApiResult<void> check_single_value(const ViewFunction& view, const std::string& name) {
+    const json defaults = view(store::Document{});
+    if (auto field = defaults.find(name); field != defaults.end() && field->is_structured()) {
+        return api::ApiError::invalid_request(
+            fmt::format("{}: cannot filter on {} field: use a field with a single value, such as id", name,
+                        field->is_array() ? "a list" : "an object"));
+    }
+    return {};
+}
+
 }  // namespace
 
 std::set<std::string> field_names(const json& object) {
@@ -65,6 +76,9 @@ api::ApiResult<ListRequest> parse_list_request(const api::QueryParams& params, c
             }
             request.query.page_reverse = value == "true";
         } else if (filterable.contains(name)) {
+            if (auto structured = check_single_value(view, name); !structured) {
+                return structured.error();
+            }
             filters[name] = values;
         } else {
             return api::ApiError::invalid_request(fmt::format(

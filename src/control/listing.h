@@ -25,7 +25,8 @@ struct ListRequest {
 // Reads limit (0-2000), marker and page_reverse, and turns every other parameter into a
 // filter on the view's fields: `name=a&name=b` keeps documents whose name is a or b, and
 // different parameters must all match. Values compare with the field as text: `true`,
-// `8443`, or the string itself. A parameter that names no field of `filterable` gets 400.
+// `8443`, `null`, or the string itself. A parameter that names no field of `filterable`,
+// or a field whose default in `view` is a list or an object, gets 400.
 api::ApiResult<ListRequest> parse_list_request(const api::QueryParams& params, const ViewFunction& view,
                                                const std::set<std::string>& filterable);
 

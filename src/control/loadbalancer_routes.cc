@@ -1,5 +1,6 @@
 #include "control/crud.h"
 #include "control/routes.h"
+#include "control/status_tree.h"
 
 #include <string>
 
@@ -16,7 +17,13 @@ const json& loadbalancer_defaults() {
         {"vip_address", nullptr},
         {"vip_subnet_cidr_id", nullptr},
         {"vip_port_id", nullptr},
+        {"ipv6_vip_virsubnet_id", nullptr},
+        {"ipv6_vip_address", nullptr},
+        {"ipv6_vip_port_id", nullptr},
         {"vpc_id", nullptr},
+        {"l4_flavor_id", nullptr},
+        {"l7_flavor_id", nullptr},
+        {"elb_virsubnet_ids", json::array()},
         {"availability_zone_list", json::array()},
         {"provider", "vlb"},
         {"guaranteed", true},
@@ -36,13 +43,14 @@ const json& loadbalancer_defaults() {
     return defaults;
 }
 
-api::ApiResult<void> add_relations(store::Transaction& transaction, const store::Document& document, json& view) {
-    auto listeners =
-        referrer_ids(transaction, "loadbalancer", document.project_id, document.id, "listener", "loadbalancer_id");
+api::ApiResult<void> add_relations(store::Transaction& transaction, const store::Document& document,
+                                   json& view) {
+    auto listeners = referrer_ids(transaction, "loadbalancer", document.project_id, document.id, "listener",
+                                  "loadbalancer_id");
     if (!listeners) {
         return listeners.error();
     }
-    auto pools = referrer_ids(transaction, "loadbalancer", document.project_id, document.id, "pool", "loadbalancer_id");
+    auto pools = loadbalancer_pool_ids(transaction, document.project_id, document.id, *listeners);
     if (!pools) {
         return pools.error();
     }
@@ -59,14 +67,16 @@ void add_loadbalancer_routes(api::Router& router, ControlPlane& plane) {
                         .kind = &loadbalancer_kind(),
                         .collection_path = std::string(kApiPrefix) + "/loadbalancers",
                         .id_param = "loadbalancer_id",
-                        .view = [](const store::Document& document) {
-                            json view = standard_view(document, loadbalancer_defaults());
-                            view["listeners"] = json::array();
-                            view["pools"] = json::array();
-                            return view;
-                        },
+                        .view =
+                            [](const store::Document& document) {
+                                json view = standard_view(document, loadbalancer_defaults());
+                                view["listeners"] = json::array();
+                                view["pools"] = json::array();
+                                return view;
+                            },
                         .relations = add_relations,
                     });
+    add_status_tree_route(router, plane);
 }
 
 }  // namespace tollgate::control

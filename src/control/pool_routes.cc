@@ -11,18 +11,20 @@ namespace {
 
 using nlohmann::json;
 
+// Defaults of the fields a pool response always has. member_deletion_protection_enable,
+// any_port_enable, connection_drain and pool_health of the ELB API are missing because the
+// configuration loader rejects them as unknown fields, so no request can set them.
 const json& pool_defaults() {
     static const json defaults{
         {"description", ""},
         {"lb_algorithm", nullptr},
         {"protocol", nullptr},
+        {"loadbalancer_id", nullptr},
         {"session_persistence", nullptr},
         {"slow_start", {{"enable", false}, {"duration", 30}}},
-        {"member_deletion_protection_enable", false},
         {"type", ""},
         {"vpc_id", ""},
         {"ip_version", "v4"},
-        {"any_port_enable", false},
         {"admin_state_up", true},
         {"provisioning_status", "ACTIVE"},
         {"operating_status", "ONLINE"},
@@ -42,11 +44,13 @@ json pool_view(const store::Document& document) {
     return view;
 }
 
-api::ApiResult<void> add_relations(store::Transaction& transaction, const store::Document& document, json& view) {
+api::ApiResult<void> add_relations(store::Transaction& transaction, const store::Document& document,
+                                   json& view) {
     auto listeners =
         referrer_ids(transaction, "pool", document.project_id, document.id, "listener", "default_pool_id");
     auto members = referrer_ids(transaction, "pool", document.project_id, document.id, "member", "pool_id");
-    auto monitors = referrer_ids(transaction, "pool", document.project_id, document.id, "healthmonitor", "pool_id");
+    auto monitors =
+        referrer_ids(transaction, "pool", document.project_id, document.id, "healthmonitor", "pool_id");
     for (const auto* ids : {&listeners, &members, &monitors}) {
         if (!*ids) {
             return ids->error();
@@ -74,33 +78,68 @@ api::ApiResult<void> add_relations(store::Transaction& transaction, const store:
     return {};
 }
 
-// A pool created with listener_id becomes that listener's default pool. The link lives in the
-// listener's default_pool_id from then on, so the pool's body does not keep it.
-api::ApiResult<void> prepare_pool(store::Transaction&, const store::Document&, json& body, const json*) {
+// Loads the listener that a new pool names in listener_id, and checks that it can take the
+// pool as its default pool.
+api::ApiResult<StoredResource> load_linked_listener(store::Transaction& transaction,
+                                                    const std::string& project, const json& listener_id,
+                                                    const json& body) {
+    if (!listener_id.is_string() || listener_id.get_ref<const std::string&>().empty()) {
+        return api::ApiError::invalid_request(
+            fmt::format("pool.listener_id: invalid value {}: use the id of a listener", listener_id.dump()));
+    }
+    const std::string& id = listener_id.get_ref<const std::string&>();
+    auto listener = load_resource(transaction, listener_kind(), project, id);
+    if (!listener) {
+        return api::ApiError{
+            404, "ELB.8904",
+            fmt::format("pool.listener_id: listener {} could not be found in project {}", id, project)};
+    }
+    if (auto current = listener->body.find("default_pool_id");
+        current != listener->body.end() && current->is_string()) {
+        return api::ApiError::conflict(fmt::format(
+            "pool.listener_id: listener {} already has default pool {}. Create the pool without listener_id, "
+            "or change the listener's default_pool_id.",
+            id, current->get<std::string>()));
+    }
+    const std::string listener_loadbalancer = listener->body.value("loadbalancer_id", "");
+    if (auto own = body.find("loadbalancer_id"); own != body.end() && *own != listener_loadbalancer) {
+        return api::ApiError::invalid_request(
+            fmt::format("pool.listener_id: listener {} belongs to load balancer {}, not to loadbalancer_id "
+                        "{}: use a listener of "
+                        "that load balancer, or leave loadbalancer_id out",
+                        id, listener_loadbalancer, own->dump()));
+    }
+    return listener;
+}
+
+// A pool created with listener_id becomes that listener's default pool and joins the
+// listener's load balancer. The link lives in the listener's default_pool_id from then on,
+// so the pool's body does not keep listener_id.
+api::ApiResult<void> prepare_pool(store::Transaction& transaction, const store::Document& pool, json& body,
+                                  const json* stored) {
+    auto listener_id = body.find(kPoolListenerField);
+    if (stored || listener_id == body.end()) {
+        return {};
+    }
+    auto listener = load_linked_listener(transaction, pool.project_id, *listener_id, body);
+    if (!listener) {
+        return listener.error();
+    }
+    body["loadbalancer_id"] = listener->body.value("loadbalancer_id", "");
     body.erase(kPoolListenerField);
     return {};
 }
 
-api::ApiResult<void> link_listener(store::Transaction& transaction, const store::Document& pool, const json& object) {
+api::ApiResult<void> link_listener(store::Transaction& transaction, const store::Document& pool,
+                                   const json& object) {
     auto listener_id = object.find(kPoolListenerField);
     if (listener_id == object.end()) {
         return {};
     }
-    if (!listener_id->is_string() || listener_id->get_ref<const std::string&>().empty()) {
-        return api::ApiError::invalid_request(
-            fmt::format("pool.listener_id: invalid value {}: use the id of a listener", listener_id->dump()));
-    }
-    auto listener = load_resource(transaction, listener_kind(), pool.project_id, listener_id->get<std::string>());
+    auto listener =
+        load_resource(transaction, listener_kind(), pool.project_id, listener_id->get<std::string>());
     if (!listener) {
-        return api::ApiError{404, "ELB.8904",
-                             fmt::format("pool.listener_id: listener {} could not be found in project {}",
-                                         listener_id->get<std::string>(), pool.project_id)};
-    }
-    if (auto current = listener->body.find("default_pool_id"); current != listener->body.end() && current->is_string()) {
-        return api::ApiError::conflict(fmt::format(
-            "pool.listener_id: listener {} already has default pool {}. Create the pool without listener_id, "
-            "or change the listener's default_pool_id.",
-            listener->document.id, current->get<std::string>()));
+        return listener.error();
     }
     listener->body["default_pool_id"] = pool.id;
     auto references = resolve_references(transaction, listener_kind(), pool.project_id, listener->body);

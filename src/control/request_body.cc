@@ -3,12 +3,109 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
+#include <utility>
 
 namespace tollgate::control {
 
 using nlohmann::json;
 
-api::ApiResult<json> resource_object(const api::ApiRequest& request, const ResourceKind& kind, bool creating) {
+namespace {
+
+// Maximum length of a sent value shown in a message. Longer values are cut and end in "...".
+constexpr std::size_t kMaxShownValue = 60;
+
+std::string show_value(const json& value) {
+    std::string text = value.dump();
+    if (text.size() > kMaxShownValue) {
+        text.resize(kMaxShownValue);
+        text += "...";
+    }
+    return text;
+}
+
+bool has_type(const json& value, FieldType type) {
+    switch (type) {
+        case FieldType::String:
+            return value.is_string();
+        case FieldType::Integer:
+            return value.is_number_integer();
+        case FieldType::Boolean:
+            return value.is_boolean();
+        case FieldType::Object:
+            return value.is_object();
+        case FieldType::Array:
+            return value.is_array();
+    }
+    return false;
+}
+
+std::string_view type_fix(FieldType type) {
+    switch (type) {
+        case FieldType::String:
+            return "use a string in double quotes";
+        case FieldType::Integer:
+            return "use a whole number without quotes";
+        case FieldType::Boolean:
+            return "use true or false without quotes";
+        case FieldType::Object:
+            return "use a JSON object";
+        case FieldType::Array:
+            return "use a JSON array";
+    }
+    return "";
+}
+
+// Joins names as "a", "a and b" or "a, b and c".
+std::string join_names(const std::vector<std::string>& names) {
+    std::string text;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (i > 0) {
+            text += i + 1 == names.size() ? " and " : ", ";
+        }
+        text += names[i];
+    }
+    return text;
+}
+
+// Checks the JSON type of every typed field and the value of every fixed field. Null values
+// are skipped: they mean "not set" on create and "remove" on update.
+api::ApiResult<void> check_field_values(const ResourceKind& kind, const json& object) {
+    for (const TypedField& typed : kind.field_types) {
+        auto value = object.find(typed.field);
+        if (value != object.end() && !value->is_null() && !has_type(*value, typed.type)) {
+            return api::ApiError::invalid_request(fmt::format("{}.{}: invalid value {}: {}", kind.kind,
+                                                              typed.field, show_value(*value),
+                                                              type_fix(typed.type)));
+        }
+    }
+    for (const FixedField& fixed : kind.fixed_fields) {
+        auto value = object.find(fixed.field);
+        if (value != object.end() && !value->is_null() && *value != json::parse(fixed.value)) {
+            return api::ApiError::invalid_request(fmt::format("{}.{}: invalid value {}: use {}, because {}",
+                                                              kind.kind, fixed.field, show_value(*value),
+                                                              fixed.value, fixed.reason));
+        }
+    }
+    return {};
+}
+
+// Describes what removes a reference made through `field` of `kind`: a reference that an
+// update cannot change goes away only with the resource that makes it.
+std::string release_action(const std::string& kind, const std::string& field, std::size_t count) {
+    const ResourceKind* user = find_kind(kind);
+    const std::string noun = user ? std::string(user->noun) : kind;
+    const std::string nouns = count == 1 ? "the " + noun : fmt::format("the {} {}s", count, noun);
+    const bool fixed =
+        !user || std::find(user->immutable.begin(), user->immutable.end(), field) != user->immutable.end() ||
+        std::find(user->read_only.begin(), user->read_only.end(), field) != user->read_only.end();
+    return fixed ? "delete " + nouns : fmt::format("change {} of {}", field, nouns);
+}
+
+}  // namespace
+
+api::ApiResult<json> resource_object(const api::ApiRequest& request, const ResourceKind& kind,
+                                     bool creating) {
     const std::string key(kind.kind);
     if (!request.body.is_object() || !request.body.contains(key)) {
         return api::ApiError::invalid_request(
@@ -23,9 +120,8 @@ api::ApiResult<json> resource_object(const api::ApiRequest& request, const Resou
     }
     json object = request.body.at(key);
     if (!object.is_object()) {
-        return api::ApiError::invalid_request(
-            fmt::format("\"{}\" must be a JSON object, not {}. Send {{\"{}\": {{...}}}}.", key,
-                        object.type_name(), key));
+        return api::ApiError::invalid_request(fmt::format(
+            "\"{}\" must be a JSON object, not {}. Send {{\"{}\": {{...}}}}.", key, object.type_name(), key));
     }
     object.erase("project_id");
     for (std::string_view field : kind.read_only) {
@@ -39,22 +135,25 @@ api::ApiResult<json> resource_object(const api::ApiRequest& request, const Resou
             item = item->is_null() ? object.erase(item) : std::next(item);
         }
     }
+    if (auto checked = check_field_values(kind, object); !checked) {
+        return checked.error();
+    }
     return api::ApiResult<json>(boost::system::in_place_value, std::move(object));
 }
 
-api::ApiResult<void> check_immutable(const ResourceKind& kind, const json& stored, const json& update) {
+api::ApiResult<void> check_immutable(const ResourceKind& kind, const json& current, const json& update) {
     for (std::string_view field : kind.immutable) {
         auto sent = update.find(field);
         if (sent == update.end()) {
             continue;
         }
-        auto current = stored.find(field);
-        if (current != stored.end() && *current == *sent) {
+        auto value = current.find(field);
+        if (value != current.end() && *value == *sent) {
             continue;
         }
-        return api::ApiError::invalid_request(fmt::format(
-            "{}.{} cannot be changed after creation (sent {}). Create a new {} instead.", kind.kind, field,
-            sent->dump(), kind.noun));
+        return api::ApiError::invalid_request(
+            fmt::format("{}.{} cannot be changed after creation (sent {}). Create a new {} instead.",
+                        kind.kind, field, show_value(*sent), kind.noun));
     }
     return {};
 }
@@ -72,14 +171,14 @@ json merge_update(json stored, const json& update) {
 
 api::ApiError store_error(const core::Error& error) {
     switch (error.kind) {
-    case core::ErrorKind::NotFound:
-        return {404, "ELB.8904", error.message};
-    case core::ErrorKind::Conflict:
-        return api::ApiError::conflict(error.message);
-    case core::ErrorKind::InvalidInput:
-        return api::ApiError::invalid_request(error.message);
-    default:
-        return api::ApiError::internal(error.message);
+        case core::ErrorKind::NotFound:
+            return {404, "ELB.8904", error.message};
+        case core::ErrorKind::Conflict:
+            return api::ApiError::conflict(error.message);
+        case core::ErrorKind::InvalidInput:
+            return api::ApiError::invalid_request(error.message);
+        default:
+            return api::ApiError::internal(error.message);
     }
 }
 
@@ -110,9 +209,9 @@ api::ApiResult<std::vector<store::OutgoingReference>> resolve_references(store::
             continue;
         }
         if (!value->is_string() || value->get_ref<const std::string&>().empty()) {
-            return api::ApiError::invalid_request(
-                fmt::format("{}.{}: invalid value {}: use the id of a {}", kind.kind, reference.field,
-                            value->dump(), find_kind(reference.ref_kind)->noun));
+            return api::ApiError::invalid_request(fmt::format("{}.{}: invalid value {}: use the id of a {}",
+                                                              kind.kind, reference.field, value->dump(),
+                                                              find_kind(reference.ref_kind)->noun));
         }
         const std::string& id = value->get_ref<const std::string&>();
         auto target = transaction.get(reference.ref_kind, project_id, id);
@@ -120,10 +219,10 @@ api::ApiResult<std::vector<store::OutgoingReference>> resolve_references(store::
             return store_error(target.error());
         }
         if (!*target) {
-            return api::ApiError{404, "ELB.8904",
-                                 fmt::format("{}.{}: {} {} could not be found in project {}", kind.kind,
-                                             reference.field, find_kind(reference.ref_kind)->noun, id,
-                                             project_id)};
+            return api::ApiError{
+                404, "ELB.8904",
+                fmt::format("{}.{}: {} {} could not be found in project {}", kind.kind, reference.field,
+                            find_kind(reference.ref_kind)->noun, id, project_id)};
         }
         references.push_back({std::string(reference.field), std::string(reference.ref_kind), id});
     }
@@ -139,15 +238,37 @@ api::ApiResult<void> check_unused(store::Transaction& transaction, const Resourc
     if (referrers->empty()) {
         return {};
     }
+    // Users are named one by one up to this count; the message stays one readable line.
+    constexpr std::size_t kMaxNamedUsers = 5;
     std::vector<std::string> users;
+    // How many referrers use each kind and field, in the order they first appear.
+    std::vector<std::pair<std::pair<std::string, std::string>, std::size_t>> groups;
     for (const store::Reference& reference : *referrers) {
         const ResourceKind* user = find_kind(reference.kind);
-        users.push_back(fmt::format("{} {} ({})", user ? user->noun : reference.kind, reference.id,
-                                    reference.field));
+        if (users.size() < kMaxNamedUsers) {
+            users.push_back(
+                fmt::format("{} {} ({})", user ? user->noun : reference.kind, reference.id, reference.field));
+        }
+        auto key = std::make_pair(reference.kind, reference.field);
+        auto group =
+            std::find_if(groups.begin(), groups.end(), [&](const auto& entry) { return entry.first == key; });
+        if (group == groups.end()) {
+            groups.push_back({key, 1});
+        } else {
+            ++group->second;
+        }
     }
-    return api::ApiError::conflict(fmt::format("{} {} is in use by {}. Remove {} first.", kind.noun, id,
-                                               fmt::join(users, ", "),
-                                               users.size() == 1 ? "that reference" : "those references"));
+    if (referrers->size() > users.size()) {
+        users.push_back(fmt::format("{} more", referrers->size() - users.size()));
+    }
+    std::vector<std::string> actions;
+    for (const auto& [key, count] : groups) {
+        actions.push_back(release_action(key.first, key.second, count));
+    }
+    std::string action_text = fmt::format("{}", fmt::join(actions, " and "));
+    action_text[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(action_text[0])));
+    return api::ApiError::conflict(
+        fmt::format("{} {} is in use by {}. {} first.", kind.noun, id, join_names(users), action_text));
 }
 
 std::string body_name(const json& body) {

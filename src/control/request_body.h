@@ -16,14 +16,16 @@ namespace tollgate::control {
 
 // Returns the object under the envelope key of `kind` ({"listener": {...}}) without
 // project_id, which the API accepts and ignores. Fails with 400 when the envelope is missing,
-// is not an object, or sets a field the server sets. On create (`creating`) null fields are
-// dropped, because null means "not set".
+// is not an object, sets a field the server sets, gives a field of kind.field_types a value
+// of another JSON type, or gives a field of kind.fixed_fields another value. On create
+// (`creating`) null fields are dropped, because null means "not set".
 api::ApiResult<nlohmann::json> resource_object(const api::ApiRequest& request, const ResourceKind& kind,
                                                bool creating);
 
-// Fails with 400 when `update` changes a field of kind.immutable that `stored` holds with
-// another value. Sending the stored value again is allowed, so a client may send back what it read.
-api::ApiResult<void> check_immutable(const ResourceKind& kind, const nlohmann::json& stored,
+// Fails with 400 when `update` gives a field of kind.immutable another value than `current`
+// has. `current` is the resource as a response shows it, defaults included, so a
+// client may send back what it read.
+api::ApiResult<void> check_immutable(const ResourceKind& kind, const nlohmann::json& current,
                                      const nlohmann::json& update);
 
 // Applies `update` to `stored`: fields are replaced, and a null field is removed.
@@ -44,7 +46,9 @@ api::ApiResult<std::vector<store::OutgoingReference>> resolve_references(store::
                                                                          std::string_view project_id,
                                                                          const nlohmann::json& body);
 
-// Fails with 409 when other resources refer to kind/id, naming each of them and the field.
+// Fails with 409 when other resources refer to kind/id, naming the first of them with the
+// field, and saying what frees the resource: deleting the users whose field cannot change,
+// changing the field of the others.
 api::ApiResult<void> check_unused(store::Transaction& transaction, const ResourceKind& kind,
                                   std::string_view project_id, std::string_view id);
 

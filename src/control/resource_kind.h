@@ -16,6 +16,23 @@ enum class IdFormat {
     CertificateHex,  // 32 lowercase hex characters
 };
 
+// The JSON type a request field must have. The configuration loader reads every scalar as
+// text, so without this check "8080" would pass as a port and be echoed back as a string.
+enum class FieldType { String, Integer, Boolean, Object, Array };
+
+struct TypedField {
+    std::string_view field;
+    FieldType type;
+};
+
+// A field that tollgate accepts with one value only, because the feature it turns off is
+// always on (or absent) in tollgate: `guaranteed` of a load balancer must be true.
+struct FixedField {
+    std::string_view field;
+    std::string_view value;   // the accepted value as JSON text: "true", "\"vlb\""
+    std::string_view reason;  // completes "use <value>, because ..."
+};
+
 // A body field that holds the id of another resource of the same project.
 struct ReferenceField {
     std::string_view field;     // "default_pool_id"
@@ -32,6 +49,10 @@ struct ResourceKind {
     // Fields the server sets; a request that sends one gets 400. project_id is not among them,
     // because the API accepts and ignores it.
     std::vector<std::string_view> read_only;
+    // Types of the fields that are not references; reference fields are checked by
+    // resolve_references(). Fields not listed here are left to the configuration loader.
+    std::vector<TypedField> field_types{};
+    std::vector<FixedField> fixed_fields{};
 };
 
 const ResourceKind& certificate_kind();

@@ -1,0 +1,145 @@
+#pragma once
+
+// Helpers for the API contract tests of load balancers, listeners, pools and members. They send
+// requests with any token and project and create each resource. A snapshot of everything
+// stored shows that a rejected change left the store and the data plane alone.
+
+#include "control/resource_kind.h"
+#include "control_test_support.h"
+#include "tls/test_pki.h"
+
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tollgate::control::test {
+
+inline constexpr const char* kOtherProject = "p2";
+
+class ContractTest : public ControlTest {
+protected:
+    // Everything a rejected change must leave as it was.
+    struct State {
+        nlohmann::json resources;  // the lists of every collection in both projects
+        std::size_t published = 0;
+    };
+
+    // Sends a request with `token` in X-Auth-Token, or without the header when it is nullopt.
+    Reply call_with_token(const std::string& method, const std::string& path,
+                          const std::optional<std::string>& token, const nlohmann::json& body = nullptr) {
+        api::HttpRequest request;
+        request.method_string(method);
+        request.target(path);
+        request.version(11);
+        if (token) {
+            request.set("X-Auth-Token", *token);
+        }
+        if (!body.is_null()) {
+            request.set("Content-Type", "application/json");
+            request.body() = body.dump();
+            request.prepare_payload();
+        }
+        api::HttpResponse response = server_->respond(request);
+        Reply reply{static_cast<int>(response.result_int()), nullptr};
+        if (!response.body().empty()) {
+            reply.body = nlohmann::json::parse(response.body());
+        }
+        return reply;
+    }
+
+    // "/v3/<project>/elb" followed by `rest`.
+    static std::string project_path(const std::string& project, const std::string& rest) {
+        return "/v3/" + project + "/elb" + rest;
+    }
+
+    State state() {
+        nlohmann::json resources = nlohmann::json::object();
+        for (const char* project : {kProject, kOtherProject}) {
+            for (const char* collection : {"loadbalancers", "listeners", "pools", "members"}) {
+                Reply list = call("GET", project_path(project, std::string("/") + collection));
+                EXPECT_EQ(list.status, 200) << list.body.dump();
+                resources[project][collection] = list.body[collection];
+            }
+        }
+        return {resources, data_plane_.published.size()};
+    }
+
+    // Checks that the store contains what it contained at `before` and nothing was published since.
+    void expect_unchanged(const State& before) {
+        State now = state();
+        EXPECT_EQ(now.resources, before.resources);
+        EXPECT_EQ(now.published, before.published);
+    }
+
+    std::string create_loadbalancer(const nlohmann::json& fields = {{"vip_address", "127.0.0.1"}}) {
+        return create("/loadbalancers", "loadbalancer", fields);
+    }
+
+    std::string create_listener(const std::string& loadbalancer, int port,
+                                nlohmann::json fields = nlohmann::json::object()) {
+        fields["loadbalancer_id"] = loadbalancer;
+        fields["protocol_port"] = port;
+        if (!fields.contains("protocol")) {
+            fields["protocol"] = "HTTP";
+        }
+        return create("/listeners", "listener", fields);
+    }
+
+    std::string create_pool(nlohmann::json fields = nlohmann::json::object()) {
+        fields["lb_algorithm"] = "ROUND_ROBIN";
+        fields["protocol"] = "HTTP";
+        return create("/pools", "pool", fields);
+    }
+
+    std::string create_member(const std::string& pool, const std::string& address, int port) {
+        return create("/pools/" + pool + "/members", "member",
+                      {{"address", address}, {"protocol_port", port}});
+    }
+
+    // Stores a server certificate with its key directly, as the certificate API would, and
+    // returns its id.
+    std::string insert_server_certificate() {
+        tls::test::Issued issued = tls::test::issue({.common_name = "www.example.com",
+                                                     .alt_names = {"DNS:www.example.com"},
+                                                     .extended_key_usage = "serverAuth"});
+        const std::string id = "0123456789abcdef0123456789abcdef";
+        auto transaction = store_->begin();
+        EXPECT_TRUE(transaction) << transaction.error().message;
+        nlohmann::json body{{"type", "server"},
+                            {"certificate", tls::test::certificate_pem(issued.certificate.get())}};
+        store::Document document{
+            .kind = "certificate", .project_id = kProject, .id = id, .body = body.dump()};
+        auto inserted = transaction->insert(document, {});
+        EXPECT_TRUE(inserted) << inserted.error().message;
+        auto key = transaction->put_secret("certificate", kProject, id, "private_key",
+                                           tls::test::pkcs8_pem(issued.key.get()));
+        EXPECT_TRUE(key) << key.error().message;
+        auto committed = transaction->commit();
+        EXPECT_TRUE(committed) << committed.error().message;
+        return id;
+    }
+
+    // Returns the ids of a list of response objects or of {"id": ...} references.
+    static std::vector<std::string> ids_of(const nlohmann::json& list) {
+        std::vector<std::string> ids;
+        for (const auto& item : list) {
+            ids.push_back(item.at("id").get<std::string>());
+        }
+        return ids;
+    }
+
+    // Returns the fields of `object` that are missing from `expected`.
+    static std::vector<std::string> missing_fields(const nlohmann::json& object,
+                                                   std::initializer_list<const char*> expected) {
+        std::vector<std::string> missing;
+        for (const char* field : expected) {
+            if (!object.contains(field)) {
+                missing.push_back(field);
+            }
+        }
+        return missing;
+    }
+};
+
+}  // namespace tollgate::control::test
