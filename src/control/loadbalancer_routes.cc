@@ -2,6 +2,8 @@
 #include "control/routes.h"
 #include "control/status_tree.h"
 
+#include <fmt/format.h>
+
 #include <string>
 
 namespace tollgate::control {
@@ -59,6 +61,15 @@ api::ApiResult<void> add_relations(store::Transaction& transaction, const store:
     return {};
 }
 
+api::ApiResult<void> check_deletion_protection(store::Transaction&, const StoredResource& loadbalancer) {
+    if (loadbalancer.body.value("deletion_protection_enable", json(false)) != true) {
+        return {};
+    }
+    return api::ApiError::conflict(
+        fmt::format("load balancer {} has deletion_protection_enable set to true. Set it to false first.",
+                    loadbalancer.document.id));
+}
+
 }  // namespace
 
 void add_loadbalancer_routes(api::Router& router, ControlPlane& plane) {
@@ -75,6 +86,7 @@ void add_loadbalancer_routes(api::Router& router, ControlPlane& plane) {
                                 return view;
                             },
                         .relations = add_relations,
+                        .before_delete = check_deletion_protection,
                     });
     add_status_tree_route(router, plane);
 }

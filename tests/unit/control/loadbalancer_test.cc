@@ -272,6 +272,23 @@ TEST_F(LoadBalancerTest, InUseByPoolConflicts) {
                                    " (loadbalancer_id). Delete the 2 pools first.");
 }
 
+TEST_F(LoadBalancerTest, DeletionProtectionBlocksDelete) {
+    const std::string lb =
+        create_loadbalancer({{"vip_address", "127.0.0.1"}, {"deletion_protection_enable", true}});
+    const State before = state();
+
+    Reply reply = call("DELETE", path("/loadbalancers/" + lb));
+
+    EXPECT_EQ(reply.status, 409);
+    EXPECT_EQ(reply.message(),
+              "load balancer " + lb + " has deletion_protection_enable set to true. Set it to false first.");
+    expect_unchanged(before);
+    Reply unprotected = call("PUT", path("/loadbalancers/" + lb),
+                             {{"loadbalancer", {{"deletion_protection_enable", false}}}});
+    ASSERT_EQ(unprotected.status, 200) << unprotected.body.dump();
+    EXPECT_EQ(call("DELETE", path("/loadbalancers/" + lb)).status, 204);
+}
+
 TEST_F(LoadBalancerTest, ListsListenersAndTheirPools) {
     const std::string lb = create_loadbalancer();
     const std::string listener = create_listener(lb, 8080);
