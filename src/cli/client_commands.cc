@@ -27,9 +27,10 @@ void add_client_flags(CLI::App& command, ClientFlags& flags, bool with_output) {
             ->group(group);
     flags.data_dir_option =
         command
-            .add_option("--data-dir", flags.data_dir,
-                        "Data directory of tollgate serve (default: $TOLLGATE_DATA_DIR, else "
-                        "/var/lib/tollgate for root and ~/.local/share/tollgate for others)")
+            .add_option(
+                "--data-dir", flags.data_dir,
+                "Data directory of tollgate serve (default: $TOLLGATE_DATA_DIR, else "
+                "/var/lib/tollgate for root, else $XDG_DATA_HOME/tollgate or ~/.local/share/tollgate)")
             ->type_name("DIR")
             ->group(group);
     flags.project_option =
