@@ -62,6 +62,8 @@ struct HttpTransport::Impl {
         exchanges_on_connection = 0;
         std::string prefix = "cannot reach the API at " + options.url.text + ": ";
 
+        // NOTE: the name lookup is synchronous and not bounded by the timeout. IP literals and
+        // names in /etc/hosts, such as localhost, need no DNS query.
         tcp::resolver resolver(io);
         beast::error_code error;
         auto endpoints = resolver.resolve(options.url.host, options.url.port, error);
