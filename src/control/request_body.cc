@@ -68,6 +68,30 @@ std::string join_names(const std::vector<std::string>& names) {
     return text;
 }
 
+// Returns the path of the first "<<" key in `value`, or "" when there is none. The
+// configuration loader reads the stored body as YAML, where "<<" merges a mapping into its
+// parent, so such a key would set fields that the stored body and the response do not show.
+std::string find_merge_key(const json& value, const std::string& path) {
+    if (value.is_object()) {
+        for (const auto& [key, item] : value.items()) {
+            if (key == "<<") {
+                return path + key;
+            }
+            if (std::string found = find_merge_key(item, path + key + "."); !found.empty()) {
+                return found;
+            }
+        }
+    } else if (value.is_array()) {
+        for (std::size_t i = 0; i < value.size(); ++i) {
+            std::string found = find_merge_key(value[i], fmt::format("{}{}.", path, i));
+            if (!found.empty()) {
+                return found;
+            }
+        }
+    }
+    return "";
+}
+
 // Checks the JSON type of every typed field and the value of every fixed field. Null values
 // are skipped: they mean "not set" on create and "remove" on update.
 api::ApiResult<void> check_field_values(const ResourceKind& kind, const json& object) {
@@ -134,6 +158,10 @@ api::ApiResult<json> resource_object(const api::ApiRequest& request, const Resou
         for (auto item = object.begin(); item != object.end();) {
             item = item->is_null() ? object.erase(item) : std::next(item);
         }
+    }
+    if (std::string merge_key = find_merge_key(object, ""); !merge_key.empty()) {
+        return api::ApiError::invalid_request(fmt::format(
+            "{}.{}: unknown field: remove it, because no field of the API has this name", key, merge_key));
     }
     if (auto checked = check_field_values(kind, object); !checked) {
         return checked.error();

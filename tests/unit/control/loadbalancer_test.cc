@@ -190,6 +190,10 @@ TEST_F(LoadBalancerTest, InvalidFieldsAreRejected) {
          "loadbalancer.created_at is set by the server and cannot be sent. Remove it from the request."},
         {{{"listeners", json::array()}},
          "loadbalancer.listeners is set by the server and cannot be sent. Remove it from the request."},
+        {{{"<<", {{"name", "merged"}}}},
+         "loadbalancer.<<: unknown field: remove it, because no field of the API has this name"},
+        {{{"tags", {{{"key", "a"}, {"<<", {{"value", "b"}}}}}}},
+         "loadbalancer.tags.0.<<: unknown field: remove it, because no field of the API has this name"},
     };
     for (const auto& test : cases) {
         const State before = state();
