@@ -338,6 +338,19 @@ TEST_F(ListenerContractTest, DataPlaneFailureKeepsTheStore) {
     expect_unchanged(before);
 }
 
+TEST_F(ListenerContractTest, UnsupportedPathsAreRejected) {
+    const std::string id = create_listener(lb_, 8080);
+
+    Reply force = call("DELETE", path("/listeners/" + id + "/force"));
+    Reply cascade = call("DELETE", path("/loadbalancers/" + lb_ + "/force-elb"));
+    Reply batch = call("POST", path("/listeners/batch-delete"), {{"listeners", json::array()}});
+
+    EXPECT_EQ(force.status, 404);
+    EXPECT_EQ(cascade.status, 404);
+    EXPECT_EQ(batch.status, 405);
+    EXPECT_EQ(call("GET", path("/listeners/" + id)).status, 200);
+}
+
 TEST_F(ListenerContractTest, DeleteThenNotFound) {
     const std::string id = create_listener(lb_, 8080);
 
