@@ -184,5 +184,74 @@ TEST_F(ListingTest, MissingOrWrongTokenIsUnauthorized) {
     expect_unchanged(before);
 }
 
+// The list rules of every collection, each with three items named a, b and a.
+class CollectionListTest : public ContractTest, public ::testing::WithParamInterface<std::string> {
+protected:
+    void SetUp() override {
+        ContractTest::SetUp();
+        const std::string lb = create_loadbalancer();
+        const std::string pool = create_pool({{"loadbalancer_id", lb}});
+        const std::string& collection = GetParam();
+        for (int i = 0; i < 3; ++i) {
+            const std::string name = i == 1 ? "b" : "a";
+            if (collection == "loadbalancers") {
+                ids_.push_back(create_loadbalancer({{"name", name}, {"vip_address", "127.0.0.2"}}));
+            } else if (collection == "listeners") {
+                ids_.push_back(create_listener(lb, 8001 + i, {{"name", name}}));
+            } else if (collection == "pools") {
+                ids_.push_back(create_pool({{"name", name}}));
+            } else {
+                ids_.push_back(
+                    create("/pools/" + pool + "/members", "member",
+                           {{"name", name}, {"address", "127.0.0.1"}, {"protocol_port", 9001 + i}}));
+            }
+        }
+        if (collection == "loadbalancers") {
+            ids_.insert(ids_.begin(), lb);
+        } else if (collection == "pools") {
+            ids_.insert(ids_.begin(), pool);
+        }
+    }
+
+    Reply list(const std::string& query) { return call("GET", path("/" + GetParam() + query)); }
+
+    std::vector<std::string> ids_;  // every item of the collection, in creation order
+};
+
+TEST_P(CollectionListTest, FiltersAndPages) {
+    const std::string& collection = GetParam();
+    const std::string noun =
+        collection == "loadbalancers" ? "load balancer" : collection.substr(0, collection.size() - 1);
+    const std::vector<std::string> named(ids_.end() - 3, ids_.end());
+
+    Reply all = list("");
+    Reply either = list("?name=a&name=b");
+    Reply both = list("?name=a&id=" + named[2]);
+    Reply first = list("?limit=2");
+    Reply rest = list("?limit=2&marker=" + ids_[1]);
+    Reply back = list("?limit=1&page_reverse=true&marker=" + ids_[1]);
+    Reply unknown = list("?marker=00000000-0000-4000-8000-000000000000");
+    Reply too_many = list("?limit=2001");
+
+    ASSERT_EQ(all.status, 200) << all.body.dump();
+    EXPECT_EQ(ids_of(all.body[collection]), ids_);
+    EXPECT_EQ(all.body["page_info"]["current_count"], ids_.size());
+    EXPECT_EQ(ids_of(either.body[collection]), named);
+    EXPECT_EQ(ids_of(both.body[collection]), std::vector<std::string>{named[2]});
+    EXPECT_EQ(ids_of(first.body[collection]), (std::vector<std::string>{ids_[0], ids_[1]}));
+    EXPECT_EQ(first.body["page_info"]["next_marker"], ids_[1]);
+    EXPECT_EQ(ids_of(rest.body[collection]), std::vector<std::string>(ids_.begin() + 2, ids_.end()));
+    EXPECT_EQ(ids_of(back.body[collection]), std::vector<std::string>{ids_[0]});
+    EXPECT_EQ(unknown.status, 400);
+    EXPECT_EQ(unknown.message(),
+              "marker: invalid value \"00000000-0000-4000-8000-000000000000\": use the id of a " + noun +
+                  " in this list, such as next_marker of the previous page");
+    EXPECT_EQ(too_many.status, 400);
+    EXPECT_EQ(too_many.message(), "limit: invalid value \"2001\": use a whole number from 0 to 2000");
+}
+
+INSTANTIATE_TEST_SUITE_P(Collections, CollectionListTest,
+                         ::testing::Values("loadbalancers", "listeners", "pools", "members"));
+
 }  // namespace
 }  // namespace tollgate::control::test
