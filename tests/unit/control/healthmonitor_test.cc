@@ -333,7 +333,7 @@ TEST_F(HealthmonitorTest, MonitoredPoolDeleteConflicts) {
 
     EXPECT_EQ(reply.status, 409);
     EXPECT_EQ(reply.message(), "pool " + pool_ + " is in use by health monitor " + id +
-                                   " (pool_id). Remove that reference first.");
+                                   " (pool_id). Delete the health monitor first.");
     EXPECT_EQ(call("DELETE", path("/healthmonitors/" + id)).status, 204);
     EXPECT_EQ(call("DELETE", path("/pools/" + pool_)).status, 204);
 }

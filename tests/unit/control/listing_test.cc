@@ -5,7 +5,8 @@ namespace {
 
 using nlohmann::json;
 
-// Lists, filters and pages through listeners; the other collections share the code.
+// Lists, filters and pages through listeners in detail. CollectionListTest at the end repeats
+// the main checks on every collection.
 class ListingTest : public ContractTest {
 protected:
     void SetUp() override {
