@@ -75,7 +75,7 @@ def test_changes_under_load(store_server, start_backend, guide_sha256, rotation)
             assert echo(second_port, None, scheme="http").status_code == 200
             deleted = elb(server, "DELETE", f"/listeners/{created.json()['listener']['id']}")
             assert deleted.status_code == 204, deleted.text
-            assert connection_refused("127.0.0.1", second_port)
+            wait_until(lambda: connection_refused("127.0.0.1", second_port), "the deleted listener to close its port")
             load.wait_for_more(50)
 
     assert load.failures == []
