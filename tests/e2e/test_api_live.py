@@ -79,4 +79,3 @@ def test_changes_under_load(store_server, start_backend, guide_sha256, rotation)
             load.wait_for_more(50)
 
     assert load.failures == []
-    assert load.count() > 300

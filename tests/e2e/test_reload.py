@@ -66,7 +66,6 @@ def test_reload_under_load(tollgate, start_backend, guide_sha256):
             assert names == ["first"] * 6
 
     assert load.failures == []
-    assert load.count() >= 250
 
 
 def test_reload_unchanged_file_keeps_serving(tollgate, start_backend, guide_sha256):
