@@ -6,6 +6,7 @@
 #include "cli/data_dir.h"
 #include "cli/listen_address.h"
 #include "cli/proxy_data_plane.h"
+#include "control/config_mirror.h"
 #include "control/control_plane.h"
 #include "core/logging.h"
 #include "model/config_loader.h"
@@ -14,8 +15,11 @@
 
 #include <fmt/format.h>
 #include <pthread.h>
+#include <sys/stat.h>
 
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -115,7 +119,13 @@ bool ServeRun::open_data_dir() {
     }
     data_dir_ = *data_dir;
 
-    auto store = store::Store::open(data_dir_);
+    // File mode copies the file's resources into a store of their own for the read-only API,
+    // so that the store of store mode in the same data directory stays untouched.
+    if (file_mode() && ::mkdir(data_dir_.c_str(), 0700) != 0 && errno != EEXIST) {
+        log->error("create data directory {} failed: {}", data_dir_.string(), std::strerror(errno));
+        return false;
+    }
+    auto store = store::Store::open(file_mode() ? data_dir_ / "file-mode" : data_dir_);
     if (!store) {
         log->error("{}", store.error().message);
         return false;
@@ -138,8 +148,19 @@ void ServeRun::create_server() {
     options.workers = arguments_.workers;
     options.grace_period = std::chrono::seconds(arguments_.grace_seconds);
     if (file_mode()) {
-        options.load = [path = std::filesystem::path(arguments_.config)] { return model::load_config_file(path); };
+        options.load = [path = std::filesystem::path(arguments_.config)] {
+            return model::load_config_file(path);
+        };
         options.source_name = arguments_.config;
+        options.on_published = [this](const model::Config& config) {
+            if (!store_) {
+                return;
+            }
+            if (auto mirrored = control::mirror_config(*store_, config); !mirrored) {
+                core::logger("api")->error("failed to show the configuration in the read-only API: {}",
+                                           mirrored.error().message);
+            }
+        };
     } else {
         options.load = [this] { return load_stored(); };
         options.source_name = store_->database_path().string();
@@ -151,8 +172,8 @@ void ServeRun::create_server() {
         control_plane_ = std::make_unique<control::ControlPlane>(*store_, *data_plane_);
         if (file_mode()) {
             const auto config = std::filesystem::absolute(arguments_.config).lexically_normal();
-            control_plane_->set_read_only(
-                fmt::format("the configuration comes from {}; edit the file and send SIGHUP", config.string()));
+            control_plane_->set_read_only(fmt::format(
+                "the configuration comes from {}; edit the file and send SIGHUP", config.string()));
         }
     }
 }
@@ -181,8 +202,8 @@ bool ServeRun::start_api() {
 
     api::Router router;
     control_plane_->add_routes(router);
-    api_server_ = std::make_unique<api::Server>(server_->control_context(), std::move(options), std::move(router),
-                                                std::move(*token_));
+    api_server_ = std::make_unique<api::Server>(server_->control_context(), std::move(options),
+                                                std::move(router), std::move(*token_));
     auto bound = api_server_->start();
     if (!bound) {
         log->error("{} with --api-listen, or turn the API off with --no-api", bound.error().message);
@@ -241,23 +262,26 @@ std::string check_listen_address(const std::string& value) {
 void add_serve_command(CLI::App& app) {
     auto arguments = std::make_shared<ServeArguments>();
     auto* command = app.add_subcommand(
-        "serve", "Run the load balancer, configured from a file (--config) or from the store and its REST API");
+        "serve",
+        "Run the load balancer, configured from a file (--config) or from the store and its REST API");
     command->preparse_callback([](std::size_t) { block_server_signals(); });
 
     command
-        ->add_option("--config", arguments->config,
-                     "Configuration file (YAML or JSON); without it the configuration comes from the store in "
-                     "--data-dir")
+        ->add_option(
+            "--config", arguments->config,
+            "Configuration file (YAML or JSON); without it the configuration comes from the store in "
+            "--data-dir")
         ->check(CLI::ExistingFile);
-    command
-        ->add_option("--data-dir", arguments->data_dir,
-                     "Directory of the store, the admin token and the api-endpoint file [default: "
-                     "$TOLLGATE_DATA_DIR, else /var/lib/tollgate for root, else $XDG_DATA_HOME/tollgate or "
-                     "~/.local/share/tollgate]");
+    command->add_option(
+        "--data-dir", arguments->data_dir,
+        "Directory of the store, the admin token and the api-endpoint file [default: "
+        "$TOLLGATE_DATA_DIR, else /var/lib/tollgate for root, else $XDG_DATA_HOME/tollgate or "
+        "~/.local/share/tollgate]");
     auto* api_listen =
         command
-            ->add_option("--api-listen", arguments->api_listen,
-                         "ADDRESS:PORT of the REST API, e.g. 127.0.0.1:9000 or [::1]:9000; port 0 lets the OS choose")
+            ->add_option(
+                "--api-listen", arguments->api_listen,
+                "ADDRESS:PORT of the REST API, e.g. 127.0.0.1:9000 or [::1]:9000; port 0 lets the OS choose")
             ->check(CLI::Validator(check_listen_address, "ADDRESS:PORT"))
             ->capture_default_str();
     command->add_flag("--no-api", arguments->no_api, "Do not start the REST API")->excludes(api_listen);

@@ -185,6 +185,9 @@ bool Server::load_and_publish(bool initial) {
     if (!initial) {
         log->info("reload succeeded generation={}", generation_);
     }
+    if (options_.on_published) {
+        options_.on_published(loaded.config);
+    }
     return true;
 }
 

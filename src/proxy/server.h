@@ -23,6 +23,8 @@ struct ServeOptions {
     std::function<model::LoadResult()> load;
     // Names where `load` reads from in log lines, e.g. the configuration file's path.
     std::string source_name;
+    // Runs on the control thread after each configuration that `load` read is published.
+    std::function<void(const model::Config&)> on_published{};
     std::size_t workers = 1;
     std::chrono::seconds grace_period{30};
 };
