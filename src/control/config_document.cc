@@ -17,7 +17,8 @@ core::Result<json> ok(json value) {
 core::Result<json> parse_body(const store::Document& document) {
     json body = json::parse(document.body, nullptr, false);
     if (!body.is_object()) {
-        return core::Error::internal("stored " + document.kind + " " + document.id + " has a body that is not a JSON object");
+        return core::Error::internal("stored " + document.kind + " " + document.id +
+                                     " has a body that is not a JSON object");
     }
     body["id"] = document.id;
     return ok(std::move(body));

@@ -93,7 +93,8 @@ protected:
         ASSERT_TRUE(token) << token.error().message;
         std::ifstream file(dir_ / "data" / "admin-token");
         std::getline(file, token_);
-        server_ = std::make_unique<api::Server>(io_, api::ServerOptions{}, std::move(router), std::move(*token));
+        server_ =
+            std::make_unique<api::Server>(io_, api::ServerOptions{}, std::move(router), std::move(*token));
     }
 
     Reply call(const std::string& method, const std::string& path, const nlohmann::json& body = nullptr) {
@@ -116,7 +117,9 @@ protected:
     }
 
     // "/v3/p1/elb" followed by `rest`.
-    static std::string path(const std::string& rest) { return std::string("/v3/") + kProject + "/elb" + rest; }
+    static std::string path(const std::string& rest) {
+        return std::string("/v3/") + kProject + "/elb" + rest;
+    }
 
     // Creates a resource and returns its id, failing the test on any other status than 201.
     std::string create(const std::string& collection, const std::string& key, const nlohmann::json& object) {
