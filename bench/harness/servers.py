@@ -189,7 +189,7 @@ pools:
     config_path = directory / "tollgate.yaml"
     config_path.write_text(config)
     # Log level warn: the other proxies run without an access log.
-    argv = [str(binary), "serve", "--config", str(config_path), "--workers", "1", "--log-level", "warn"]
+    argv = [str(binary), "serve", "--config", str(config_path), "--no-api", "--workers", "1", "--log-level", "warn"]
     return start_server("tollgate", argv, PROXY_CPU, directory / "output.log", port)
 
 
