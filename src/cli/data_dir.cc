@@ -95,18 +95,20 @@ core::Result<void> write_api_endpoint(const std::filesystem::path& data_dir, std
     }
     const std::string line = std::string(url) + "\n";
     // fchmod sets the mode whatever the umask is.
-    const bool written = ::fchmod(fd, 0644) == 0 &&
-                         ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+    const bool written =
+        ::fchmod(fd, 0644) == 0 && ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
     const int write_error = errno;
     ::close(fd);
     if (!written) {
         ::unlink(temporary.c_str());
-        return core::Error::io(fmt::format("cannot write {}: {}", temporary.string(), std::strerror(write_error)));
+        return core::Error::io(
+            fmt::format("cannot write {}: {}", temporary.string(), std::strerror(write_error)));
     }
     if (::rename(temporary.c_str(), path.c_str()) != 0) {
         const int rename_error = errno;
         ::unlink(temporary.c_str());
-        return core::Error::io(fmt::format("cannot replace {}: {}", path.string(), std::strerror(rename_error)));
+        return core::Error::io(
+            fmt::format("cannot replace {}: {}", path.string(), std::strerror(rename_error)));
     }
     return {};
 }

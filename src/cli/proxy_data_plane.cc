@@ -20,7 +20,8 @@ core::Result<std::unique_ptr<control::PreparedChange>> ProxyDataPlane::prepare(c
     if (!prepared) {
         return prepared.error();
     }
-    return std::unique_ptr<control::PreparedChange>(std::make_unique<PreparedProxyChange>(std::move(*prepared)));
+    return std::unique_ptr<control::PreparedChange>(
+        std::make_unique<PreparedProxyChange>(std::move(*prepared)));
 }
 
 void ProxyDataPlane::publish(std::unique_ptr<control::PreparedChange> change) {
