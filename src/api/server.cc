@@ -91,6 +91,39 @@ HttpResponse make_error_response(const ApiError& error, std::string_view request
                               keep_alive);
 }
 
+namespace {
+
+// Returns whether arrays and objects in `text` nest deeper than `limit`. The text is scanned
+// before parsing, because a deeply nested value exhausts the stack when it is parsed, printed
+// or destroyed.
+bool nests_deeper_than(std::string_view text, int limit) {
+    int depth = 0;
+    bool in_string = false;
+    bool escaped = false;
+    for (char c : text) {
+        if (in_string) {
+            if (escaped) {
+                escaped = false;
+            } else if (c == '\\') {
+                escaped = true;
+            } else if (c == '"') {
+                in_string = false;
+            }
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > limit) {
+                return true;
+            }
+        } else if (c == ']' || c == '}') {
+            --depth;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
 ApiResult<nlohmann::json> parse_json_body(const HttpRequest& request) {
     const std::string& body = request.body();
     if (body.empty()) {
@@ -107,10 +140,22 @@ ApiResult<nlohmann::json> parse_json_body(const HttpRequest& request) {
                                        "Send request bodies as application/json.");
     }
 
+    if (nests_deeper_than(body, kMaxJsonDepth)) {
+        return ApiError::invalid_request(
+            fmt::format("Invalid input for 'body': arrays and objects nest deeper than {} levels. Send a "
+                        "flatter JSON object.",
+                        kMaxJsonDepth));
+    }
     nlohmann::json parsed;
     try {
         parsed = nlohmann::json::parse(body);
     } catch (const nlohmann::json::parse_error& error) {
+        if (std::string_view(error.what()).find("UTF-8") != std::string_view::npos) {
+            return ApiError::invalid_request(fmt::format(
+                "Invalid input for 'body': the request body is not valid UTF-8 (invalid byte sequence "
+                "at byte {}). Send JSON text encoded as UTF-8.",
+                error.byte));
+        }
         return ApiError::invalid_request(
             fmt::format("Invalid input for 'body': the request body is not valid JSON (syntax error at byte "
                         "{}). Send a JSON object.",

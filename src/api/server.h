@@ -82,6 +82,10 @@ HttpResponse make_json_response(int status, std::string body, std::string_view r
 HttpResponse make_error_response(const ApiError& error, std::string_view request_id, unsigned version,
                                  bool keep_alive);
 
+// Request bodies whose arrays and objects nest deeper than this get 400. ELB bodies nest at
+// most three levels.
+inline constexpr int kMaxJsonDepth = 32;
+
 // Parses a request body as a JSON object. An empty body is null for GET and DELETE and
 // 400 ELB.0002 for POST and PUT. A body must have Content-Type application/json.
 ApiResult<nlohmann::json> parse_json_body(const HttpRequest& request);

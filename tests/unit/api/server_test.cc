@@ -239,6 +239,31 @@ TEST_F(ServerTest, InvalidJsonNamesByteOffset) {
                  "Send a JSON object.");
 }
 
+TEST_F(ServerTest, DeeplyNestedBodyIs400) {
+    const int depth = 100000;
+    std::string body =
+        R"({"certificate": {"name": )" + std::string(depth, '[') + std::string(depth, ']') + "}}";
+    auto response = send(http::verb::post, path("/certificates"), body);
+    expect_error(
+        response, 400, "ELB.8902",
+        "Invalid input for 'body': arrays and objects nest deeper than 32 levels. Send a flatter JSON "
+        "object.");
+}
+
+TEST_F(ServerTest, BracketsInsideStringsDoNotCountAsNesting) {
+    std::string body = R"({"certificate": {"name": ")" + std::string(100, '[') + R"(\"{"}})";
+    auto response = send(http::verb::post, path("/certificates"), body);
+    EXPECT_NE(response.result_int(), 400) << response.body();
+}
+
+TEST_F(ServerTest, InvalidUtf8IsNamed) {
+    auto response = send(http::verb::post, path("/certificates"), "{\"certificate\": \"\xff\"}");
+    expect_error(
+        response, 400, "ELB.8902",
+        "Invalid input for 'body': the request body is not valid UTF-8 (invalid byte sequence at byte "
+        "18). Send JSON text encoded as UTF-8.");
+}
+
 TEST_F(ServerTest, NonObjectBodyIs400) {
     auto response = send(http::verb::post, path("/certificates"), "[1]");
     expect_error(response, 400, "ELB.8902",
