@@ -57,6 +57,27 @@ def start_backend(tmp_path):
     assert_not_listening([backend.port for backend in started])
 
 
+def stop_processes(instances, ports):
+    """Stop each tollgate process by its PID, print its log tail, and check that its ports are free.
+
+    `ports(instance)` returns the ports of one process that must not listen afterwards. Every
+    process is stopped, and killed if SIGTERM fails, before a failed stop is reported.
+    """
+    errors = []
+    for instance in instances:
+        try:
+            instance.stop()
+        except AssertionError as error:
+            errors.append(str(error))
+        finally:
+            instance.kill()
+            # Shown by pytest only when the test failed.
+            tail = instance.log_lines()[-_LOG_TAIL_LINES:]
+            print(f"--- last {len(tail)} lines of {instance.log_path}", *tail, sep="\n")
+    assert not errors, errors
+    assert_not_listening([port for instance in instances for port in ports(instance)])
+
+
 @pytest.fixture
 def tollgate(tmp_path):
     """Return a function that writes a configuration and starts tollgate with it.
@@ -77,51 +98,42 @@ def tollgate(tmp_path):
         return instance
 
     yield create
-    errors = []
-    for instance in created:
-        try:
-            instance.stop()
-        except AssertionError as error:
-            errors.append(str(error))
-        finally:
-            instance.kill()
-            # Shown by pytest only when the test failed.
-            tail = instance.log_lines()[-_LOG_TAIL_LINES:]
-            print(f"--- last {len(tail)} lines of {instance.log_path}", *tail, sep="\n")
-    assert not errors, errors
-    assert_not_listening([port for instance in created for port in instance.ports])
+    stop_processes(created, lambda instance: instance.ports)
 
 
 @pytest.fixture
 def store_server(tmp_path):
-    """Return a function that starts tollgate in store mode with a fresh data directory.
+    """Return a function that creates tollgate in store mode with a fresh data directory.
 
-    `store_server(**arguments)` passes its arguments to TollgateStore and returns the started
-    process. Tests append the listener ports they create to its `ports` list. Each process is
-    stopped by its PID after the test, and neither its API ports nor those listener ports may
-    listen then.
+    `store_server(start=True, **arguments)` passes `arguments` to TollgateStore and returns
+    the process, started unless start=False (for start_expecting_failure()). Tests append the
+    listener ports they create to its `ports` list. Each process is stopped by its PID after
+    the test, and neither its API ports nor those listener ports may listen then.
     """
     created = []
 
-    def create(**arguments):
+    def create(start=True, **arguments):
         arguments.setdefault("workdir", tmp_path / f"tollgate-store-{len(created)}")
         arguments.setdefault("workers", 2)
         instance = TollgateStore(**arguments)
         instance.ports = []
         created.append(instance)
-        instance.start()
+        if start:
+            instance.start()
         return instance
 
     yield create
-    errors = []
-    for instance in created:
-        try:
-            instance.stop()
-        except AssertionError as error:
-            errors.append(str(error))
-        finally:
-            instance.kill()
-            tail = instance.log_lines()[-_LOG_TAIL_LINES:]
-            print(f"--- last {len(tail)} lines of {instance.log_path}", *tail, sep="\n")
-    assert not errors, errors
-    assert_not_listening([port for instance in created for port in [*instance.api_ports, *instance.ports]])
+    stop_processes(created, lambda instance: [*instance.api_ports, *instance.ports])
+
+
+@pytest.fixture
+def server(store_server):
+    """A started store-mode tollgate. Tests append the listener ports they open to `ports`.
+
+    After the test, the process must exit with code 0 on SIGTERM, and store_server then
+    checks that neither its API port nor those listener ports listen.
+    """
+    instance = store_server()
+    yield instance
+    code = instance.stop()
+    assert code == 0, f"tollgate exited with code {code} on SIGTERM"

@@ -11,54 +11,18 @@ An API error stops the run with the API's message and exit code 1.
 """
 
 import json
-import os
 import re
 import socket
-import subprocess
 
-import pytest
-
+from support.cli import run_cli, run_ok
 from support.clients import curl
-from support.ports import assert_not_listening, free_port, wait_accepting
-from support.settings import BINARY, TIMEOUT
-from support.tollgate import TollgateStore
+from support.ports import free_port, wait_accepting
 
-_LOG_TAIL_LINES = 60
 _ID = r"[0-9a-f-]{32,36}"
 
 
-@pytest.fixture
-def server(tmp_path):
-    """A started store-mode tollgate; tests append the listener ports they open to `ports`.
-
-    The process is stopped by its PID after the test, and neither its API port nor those
-    listener ports may listen then.
-    """
-    instance = TollgateStore(tmp_path / "tollgate", workers=2)
-    instance.ports = []
-    instance.start()
-    yield instance
-    try:
-        code = instance.stop()
-        assert code == 0, f"tollgate exited with code {code} on SIGTERM"
-    finally:
-        instance.kill()
-        tail = instance.log_lines()[-_LOG_TAIL_LINES:]
-        print(f"--- last {len(tail)} lines of {instance.log_path}", *tail, sep="\n")
-    assert_not_listening([*instance.api_ports, *instance.ports])
-
-
-def run_cli(server, *arguments):
-    """Run `tollgate ARGUMENTS` with TOLLGATE_DATA_DIR naming the server's data directory."""
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("TOLLGATE_")}
-    environment["TOLLGATE_DATA_DIR"] = str(server.data_dir)
-    return subprocess.run([str(BINARY), *map(str, arguments)], capture_output=True, text=True, env=environment,
-                          timeout=TIMEOUT)
-
-
 def names(server, kind):
-    completed = run_cli(server, kind, "list", "-o", "json")
-    assert completed.returncode == 0, completed.stderr
+    completed = run_ok(server, kind, "list", "-o", "json")
     return sorted(row["name"] for row in json.loads(completed.stdout))
 
 

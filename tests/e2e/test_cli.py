@@ -16,56 +16,13 @@ the server writes.
 """
 
 import json
-import os
 import re
-import subprocess
 
-import pytest
-
+from support.cli import run_cli, run_ok
 from support.clients import curl
-from support.ports import assert_not_listening, free_port, wait_accepting
-from support.settings import BINARY, TIMEOUT
-from support.tollgate import TollgateStore
+from support.ports import free_port, wait_accepting
 
-_LOG_TAIL_LINES = 60
 _REQUEST_ID = r"[0-9a-f]{32}"
-
-
-@pytest.fixture
-def server(tmp_path):
-    """A started store-mode tollgate; tests append the listener ports they open to `ports`.
-
-    The process is stopped by its PID after the test, and neither its API port nor those
-    listener ports may listen then.
-    """
-    instance = TollgateStore(tmp_path / "tollgate", workers=2)
-    instance.ports = []
-    instance.start()
-    yield instance
-    try:
-        code = instance.stop()
-        assert code == 0, f"tollgate exited with code {code} on SIGTERM"
-    finally:
-        instance.kill()
-        tail = instance.log_lines()[-_LOG_TAIL_LINES:]
-        print(f"--- last {len(tail)} lines of {instance.log_path}", *tail, sep="\n")
-    assert_not_listening([*instance.api_ports, *instance.ports])
-
-
-def run_cli(server, *arguments, env=None):
-    """Run `tollgate ARGUMENTS` with TOLLGATE_DATA_DIR naming the server's data directory."""
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("TOLLGATE_")}
-    if server is not None:
-        environment["TOLLGATE_DATA_DIR"] = str(server.data_dir)
-    environment.update(env or {})
-    return subprocess.run([str(BINARY), *map(str, arguments)], capture_output=True, text=True, env=environment,
-                          timeout=TIMEOUT)
-
-
-def run_ok(server, *arguments):
-    completed = run_cli(server, *arguments)
-    assert completed.returncode == 0, f"tollgate {' '.join(map(str, arguments))} failed:\n{completed.stderr}"
-    return completed
 
 
 def show_json(server, *arguments):

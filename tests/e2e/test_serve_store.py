@@ -26,47 +26,13 @@ import stat
 import pytest
 
 from support.config import config_text, listener, member
-from support.ports import assert_not_listening, connection_refused, free_port, listening_ports, wait_accepting
+from support.ports import connection_refused, free_port, listening_ports, wait_accepting
 from support.settings import wait_until
-from support.tollgate import TollgateStore
 
 PROJECT = "0123456789abcdef0123456789abcdef"
 LOADBALANCERS = f"/v3/{PROJECT}/elb/loadbalancers"
 LISTENERS = f"/v3/{PROJECT}/elb/listeners"
 TOKEN_PATTERN = re.compile(r"[0-9a-f]{64}\n")
-_LOG_TAIL_LINES = 60
-
-
-@pytest.fixture
-def tollgate_store(tmp_path):
-    """Return a function that creates a store-mode TollgateStore, started unless start=False.
-
-    Each process is stopped by its PID after the test, and none of its API ports may
-    listen then.
-    """
-    created = []
-
-    def create(start=True, **arguments):
-        arguments.setdefault("workdir", tmp_path / f"tollgate-{len(created)}")
-        instance = TollgateStore(**arguments)
-        created.append(instance)
-        if start:
-            instance.start()
-        return instance
-
-    yield create
-    errors = []
-    for instance in created:
-        try:
-            instance.stop()
-        except AssertionError as error:
-            errors.append(str(error))
-        finally:
-            instance.kill()
-            tail = instance.log_lines()[-_LOG_TAIL_LINES:]
-            print(f"--- last {len(tail)} lines of {instance.log_path}", *tail, sep="\n")
-    assert not errors, errors
-    assert_not_listening([port for instance in created for port in instance.api_ports])
 
 
 def mode(path):
@@ -81,8 +47,8 @@ def error_lines(log_text):
     return [match.group(1) for match in map(_ERROR_LINE.match, log_text.splitlines()) if match]
 
 
-def test_first_start_creates_data_dir(tollgate_store):
-    process = tollgate_store()
+def test_first_start_creates_data_dir(store_server):
+    process = store_server()
 
     assert mode(process.data_dir) == 0o700
     token_file = process.data_dir / "admin-token"
@@ -91,8 +57,8 @@ def test_first_start_creates_data_dir(tollgate_store):
     assert (process.data_dir / "tollgate.db").is_file()
 
 
-def test_first_start_writes_api_endpoint(tollgate_store):
-    process = tollgate_store()
+def test_first_start_writes_api_endpoint(store_server):
+    process = store_server()
 
     endpoint_file = process.data_dir / "api-endpoint"
     assert mode(endpoint_file) == 0o644
@@ -101,8 +67,8 @@ def test_first_start_writes_api_endpoint(tollgate_store):
     assert process.find_lines(rf"api listening address={re.escape(process.url)} data_dir={process.data_dir}$")
 
 
-def test_restart_keeps_token(tollgate_store):
-    process = tollgate_store()
+def test_restart_keeps_token(store_server):
+    process = store_server()
     token = process.token
 
     process.restart()
@@ -112,8 +78,8 @@ def test_restart_keeps_token(tollgate_store):
 
 
 @pytest.mark.parametrize("token", [None, "", "0" * 64, "not-a-token"], ids=["missing", "empty", "wrong", "short"])
-def test_api_without_valid_token_gets_401(tollgate_store, token):
-    process = tollgate_store()
+def test_api_without_valid_token_gets_401(store_server, token):
+    process = store_server()
 
     response = process.api("GET", LOADBALANCERS, token=token)
 
@@ -124,8 +90,8 @@ def test_api_without_valid_token_gets_401(tollgate_store, token):
     assert body["request_id"] == response.headers["X-Request-Id"]
 
 
-def test_api_with_token_lists_resources(tollgate_store):
-    process = tollgate_store()
+def test_api_with_token_lists_resources(store_server):
+    process = store_server()
 
     response = process.api("GET", LOADBALANCERS)
 
@@ -133,8 +99,8 @@ def test_api_with_token_lists_resources(tollgate_store):
     assert response.json()["loadbalancers"] == []
 
 
-def test_versions_need_no_token(tollgate_store):
-    process = tollgate_store()
+def test_versions_need_no_token(store_server):
+    process = store_server()
 
     response = process.api("GET", "/versions", token=None)
 
@@ -144,8 +110,8 @@ def test_versions_need_no_token(tollgate_store):
 
 @pytest.mark.parametrize("value", ["localhost:9000", "127.0.0.1", "::1:9000", "[127.0.0.1]:9000",
                                    "127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:", "[::1]9000"])
-def test_api_listen_rejects_bad_value(tollgate_store, value):
-    process = tollgate_store(start=False, api_listen=value)
+def test_api_listen_rejects_bad_value(store_server, value):
+    process = store_server(start=False, api_listen=value)
 
     code, output = process.start_expecting_failure()
 
@@ -156,20 +122,20 @@ def test_api_listen_rejects_bad_value(tollgate_store, value):
     assert not process.data_dir.exists()
 
 
-def test_api_listen_accepts_ipv6(tollgate_store):
-    process = tollgate_store(api_listen="[::1]:0")
+def test_api_listen_accepts_ipv6(store_server):
+    process = store_server(api_listen="[::1]:0")
 
     assert re.fullmatch(r"http://\[::1\]:\d+", process.url)
     assert (process.data_dir / "api-endpoint").read_text() == process.url + "\n"
     assert process.api("GET", LOADBALANCERS).status_code == 200
 
 
-def test_api_port_in_use_fails_start(tollgate_store):
+def test_api_port_in_use_fails_start(store_server):
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as holder:
         holder.bind(("127.0.0.1", 0))
         holder.listen()
         port = holder.getsockname()[1]
-        process = tollgate_store(start=False, api_port=port)
+        process = store_server(start=False, api_port=port)
 
         code, output = process.start_expecting_failure()
 
@@ -179,8 +145,8 @@ def test_api_port_in_use_fails_start(tollgate_store):
         "port with --api-listen, or turn the API off with --no-api"]
 
 
-def test_sigterm_closes_api_port(tollgate_store):
-    process = tollgate_store()
+def test_sigterm_closes_api_port(store_server):
+    process = store_server()
     port = process.api_ports[-1]
 
     code = process.stop()
@@ -191,8 +157,8 @@ def test_sigterm_closes_api_port(tollgate_store):
     assert connection_refused("127.0.0.1", port)
 
 
-def test_token_absent_from_log_and_cmdline(tollgate_store):
-    process = tollgate_store()
+def test_token_absent_from_log_and_cmdline(store_server):
+    process = store_server()
     token = process.token
     assert process.api("GET", LOADBALANCERS).status_code == 200
     assert process.api("GET", LOADBALANCERS, token="f" * 64).status_code == 401
@@ -205,8 +171,8 @@ def test_token_absent_from_log_and_cmdline(tollgate_store):
     assert token not in process.log_text()
 
 
-def test_sighup_reloads_from_store(tollgate_store):
-    process = tollgate_store()
+def test_sighup_reloads_from_store(store_server):
+    process = store_server()
 
     outcome = process.reload()
 
@@ -215,9 +181,9 @@ def test_sighup_reloads_from_store(tollgate_store):
     assert any(line.endswith(f"reloading {process.data_dir / 'tollgate.db'}") for line in outcome.lines)
 
 
-def test_data_dir_from_environment(tollgate_store, tmp_path):
+def test_data_dir_from_environment(store_server, tmp_path):
     data_dir = tmp_path / "from-env"
-    process = tollgate_store(data_dir=data_dir, data_dir_flag=False,
+    process = store_server(data_dir=data_dir, data_dir_flag=False,
                              env={**os.environ, "TOLLGATE_DATA_DIR": str(data_dir)})
 
     assert mode(data_dir) == 0o700
@@ -225,8 +191,8 @@ def test_data_dir_from_environment(tollgate_store, tmp_path):
     assert process.api("GET", LOADBALANCERS).status_code == 200
 
 
-def test_no_api_writes_no_token(tollgate_store):
-    process = tollgate_store(api=False)
+def test_no_api_writes_no_token(store_server):
+    process = store_server(api=False)
 
     assert (process.data_dir / "tollgate.db").is_file()
     assert not (process.data_dir / "admin-token").exists()
@@ -234,10 +200,10 @@ def test_no_api_writes_no_token(tollgate_store):
     assert not process.find_lines(r"api listening")
 
 
-def test_data_dir_under_file_fails_start(tollgate_store, tmp_path):
+def test_data_dir_under_file_fails_start(store_server, tmp_path):
     blocker = tmp_path / "blocker"
     blocker.write_text("a file where a directory should be\n")
-    process = tollgate_store(start=False, data_dir=blocker / "data")
+    process = store_server(start=False, data_dir=blocker / "data")
 
     code, output = process.start_expecting_failure()
 
@@ -245,13 +211,13 @@ def test_data_dir_under_file_fails_start(tollgate_store, tmp_path):
     assert error_lines(output) == [f"create data directory {blocker / 'data'} failed: Not a directory"]
 
 
-def test_token_with_group_permission_fails_start(tollgate_store, tmp_path):
+def test_token_with_group_permission_fails_start(store_server, tmp_path):
     data_dir = tmp_path / "data"
     data_dir.mkdir(mode=0o700)
     token_file = data_dir / "admin-token"
     token_file.write_text("a" * 64 + "\n")
     token_file.chmod(0o640)
-    process = tollgate_store(start=False, data_dir=data_dir)
+    process = store_server(start=False, data_dir=data_dir)
 
     code, output = process.start_expecting_failure()
 
@@ -269,9 +235,10 @@ def create_http_listener(process, port):
         "name": "web", "loadbalancer_id": loadbalancer_id, "protocol": "HTTP", "protocol_port": port}})
 
 
-def test_api_change_opens_listener(tollgate_store):
-    process = tollgate_store()
+def test_api_change_opens_listener(store_server):
+    process = store_server()
     port = free_port()
+    process.ports.append(port)
 
     response = create_http_listener(process, port)
 
@@ -280,9 +247,10 @@ def test_api_change_opens_listener(tollgate_store):
     assert process.find_lines(r"\bpublished generation=3 listeners=1$")
 
 
-def test_restart_opens_stored_listener(tollgate_store):
-    process = tollgate_store()
+def test_restart_opens_stored_listener(store_server):
+    process = store_server()
     port = free_port()
+    process.ports.append(port)
     assert create_http_listener(process, port).status_code == 201
 
     process.restart()
@@ -291,13 +259,14 @@ def test_restart_opens_stored_listener(tollgate_store):
     wait_accepting("127.0.0.1", port)
 
 
-def test_api_busy_port_gets_409(tollgate_store):
-    process = tollgate_store()
+def test_api_busy_port_gets_409(store_server):
+    process = store_server()
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as holder:
         holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         holder.bind(("127.0.0.1", 0))
         holder.listen()
         port = holder.getsockname()[1]
+        process.ports.append(port)
 
         response = create_http_listener(process, port)
         listed = process.api("GET", LISTENERS)
@@ -308,10 +277,10 @@ def test_api_busy_port_gets_409(tollgate_store):
     assert listed.json()["listeners"] == []
 
 
-def test_file_mode_runs_api(tollgate_store, tmp_path):
+def test_file_mode_runs_api(store_server, tmp_path):
     config = tmp_path / "lb.yaml"
     config.write_text(json.dumps({"loadbalancers": [{"id": "lb1", "vip_address": "127.0.0.1"}]}))
-    process = tollgate_store(extra_arguments=["--config", str(config)])
+    process = store_server(extra_arguments=["--config", str(config)])
 
     versions = process.api("GET", "/versions", token=None)
     listed = process.api("GET", LOADBALANCERS)
@@ -325,10 +294,10 @@ def test_file_mode_runs_api(tollgate_store, tmp_path):
                "the API to respond after the reload")
 
 
-def test_file_mode_rejects_changes(tollgate_store, tmp_path):
+def test_file_mode_rejects_changes(store_server, tmp_path):
     config = tmp_path / "lb.yaml"
     config.write_text(json.dumps({"loadbalancers": [{"id": "lb1", "vip_address": "127.0.0.1"}]}))
-    process = tollgate_store(extra_arguments=["--config", str(config)])
+    process = store_server(extra_arguments=["--config", str(config)])
 
     response = process.api("POST", LOADBALANCERS, {"loadbalancer": {"name": "lb", "vip_address": "127.0.0.1"}})
 
@@ -348,6 +317,7 @@ def test_failed_reload_closes_new_ports(tollgate, tmp_path):
     holder.bind(("127.0.0.1", 0))
     holder.listen()
     port_c = holder.getsockname()[1]
+    process.ports += [port_b, port_c]
     try:
         # Listener b comes before c, so its sockets are open when c fails.
         process.write_config(config_text([listener(port_a, "a"), listener(port_b, "b"), listener(port_c, "c")],
