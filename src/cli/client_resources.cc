@@ -4,6 +4,7 @@
 #include "client/resource_fields.h"
 #include "client/table.h"
 
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -74,13 +75,17 @@ core::Result<std::string> parent_pool(const ResourceCommand& command, client::Na
     return resolver.resolve(Kind::Pool, command.pool);
 }
 
-int run_create(const ResourceCommand& command) {
-    client::FlagValues values = command.values();
-    auto fields = client::convert_flag_values(command.kind, values, nullptr);
-    if (!fields) {
-        return report_error(fields.error().message, kExitInvalidInput);
-    }
+// The API session of one command, with its name resolver and the id of the parent pool
+// (empty unless the kind is Member).
+struct ApiContext {
+    client::ApiClient& api;
+    client::NameResolver& resolver;
+    const std::string& pool_id;
+};
 
+// Opens the API session, resolves --pool and runs `body` with them. Prints the error and
+// returns the exit code when the session or the pool fails.
+int with_api(const ResourceCommand& command, const std::function<int(const ApiContext&)>& body) {
     auto opened = open_session(command.client);
     if (!opened.session) {
         return opened.exit_code;
@@ -91,17 +96,30 @@ int run_create(const ResourceCommand& command) {
     if (!pool_id) {
         return report_error(pool_id.error().message);
     }
-    if (auto resolved = client::resolve_references(command.kind, values, resolver, *fields); !resolved) {
-        return report_error(resolved.error().message);
+    return body(ApiContext{api, resolver, *pool_id});
+}
+
+int run_create(const ResourceCommand& command) {
+    client::FlagValues values = command.values();
+    auto fields = client::convert_flag_values(command.kind, values, nullptr);
+    if (!fields) {
+        return report_error(fields.error().message, kExitInvalidInput);
     }
 
-    auto saved = api.create(command.kind, *fields, *pool_id);
-    if (!saved) {
-        return report_error(saved.error().message);
-    }
-    print_warnings(saved->warnings);
-    print_object(command.client, saved->object);
-    return 0;
+    return with_api(command, [&](const ApiContext& context) {
+        if (auto resolved = client::resolve_references(command.kind, values, context.resolver, *fields);
+            !resolved) {
+            return report_error(resolved.error().message);
+        }
+
+        auto saved = context.api.create(command.kind, *fields, context.pool_id);
+        if (!saved) {
+            return report_error(saved.error().message);
+        }
+        print_warnings(saved->warnings);
+        print_object(command.client, saved->object);
+        return 0;
+    });
 }
 
 std::string update_flag_list(Kind kind) {
@@ -125,108 +143,78 @@ int run_update(const ResourceCommand& command) {
         return report_error(checked.error().message, kExitInvalidInput);
     }
 
-    auto opened = open_session(command.client);
-    if (!opened.session) {
-        return opened.exit_code;
-    }
-    client::ApiClient& api = *opened.session->api;
-    client::NameResolver resolver(api);
-    auto pool_id = parent_pool(command, resolver);
-    if (!pool_id) {
-        return report_error(pool_id.error().message);
-    }
-    auto stored = resolver.find(command.kind, command.target, *pool_id);
-    if (!stored) {
-        return report_error(stored.error().message);
-    }
+    return with_api(command, [&](const ApiContext& context) {
+        auto stored = context.resolver.find(command.kind, command.target, context.pool_id);
+        if (!stored) {
+            return report_error(stored.error().message);
+        }
 
-    auto fields = client::convert_flag_values(command.kind, values, &*stored);
-    if (!fields) {
-        return report_error(fields.error().message, kExitInvalidInput);
-    }
-    if (auto resolved = client::resolve_references(command.kind, values, resolver, *fields); !resolved) {
-        return report_error(resolved.error().message);
-    }
+        auto fields = client::convert_flag_values(command.kind, values, &*stored);
+        if (!fields) {
+            return report_error(fields.error().message, kExitInvalidInput);
+        }
+        if (auto resolved = client::resolve_references(command.kind, values, context.resolver, *fields);
+            !resolved) {
+            return report_error(resolved.error().message);
+        }
 
-    auto saved = api.update(command.kind, client::text_field(*stored, "id"), *fields, *pool_id);
-    if (!saved) {
-        return report_error(saved.error().message);
-    }
-    print_warnings(saved->warnings);
-    print_object(command.client, saved->object);
-    return 0;
+        auto saved =
+            context.api.update(command.kind, client::text_field(*stored, "id"), *fields, context.pool_id);
+        if (!saved) {
+            return report_error(saved.error().message);
+        }
+        print_warnings(saved->warnings);
+        print_object(command.client, saved->object);
+        return 0;
+    });
 }
 
 int run_show(const ResourceCommand& command) {
-    auto opened = open_session(command.client);
-    if (!opened.session) {
-        return opened.exit_code;
-    }
-    client::ApiClient& api = *opened.session->api;
-    client::NameResolver resolver(api);
-    auto pool_id = parent_pool(command, resolver);
-    if (!pool_id) {
-        return report_error(pool_id.error().message);
-    }
-    auto id = resolver.resolve(command.kind, command.target, *pool_id);
-    if (!id) {
-        return report_error(id.error().message);
-    }
-    auto object = api.get(command.kind, *id, *pool_id);
-    if (!object) {
-        return report_error(object.error().message);
-    }
-    print_object(command.client, *object);
-    return 0;
+    return with_api(command, [&](const ApiContext& context) {
+        auto id = context.resolver.resolve(command.kind, command.target, context.pool_id);
+        if (!id) {
+            return report_error(id.error().message);
+        }
+        auto object = context.api.get(command.kind, *id, context.pool_id);
+        if (!object) {
+            return report_error(object.error().message);
+        }
+        print_object(command.client, *object);
+        return 0;
+    });
 }
 
 int run_list(const ResourceCommand& command) {
-    auto opened = open_session(command.client);
-    if (!opened.session) {
-        return opened.exit_code;
-    }
-    client::ApiClient& api = *opened.session->api;
-    client::NameResolver resolver(api);
-    auto pool_id = parent_pool(command, resolver);
-    if (!pool_id) {
-        return report_error(pool_id.error().message);
-    }
-    auto objects = api.list(command.kind, *pool_id);
-    if (!objects) {
-        return report_error(objects.error().message);
-    }
-    if (command.client.json()) {
-        std::cout << Json(*objects).dump(2) << "\n";
-    } else {
-        std::cout << client::format_list(command.kind, *objects);
-    }
-    return 0;
+    return with_api(command, [&](const ApiContext& context) {
+        auto objects = context.api.list(command.kind, context.pool_id);
+        if (!objects) {
+            return report_error(objects.error().message);
+        }
+        if (command.client.json()) {
+            std::cout << Json(*objects).dump(2) << "\n";
+        } else {
+            std::cout << client::format_list(command.kind, *objects);
+        }
+        return 0;
+    });
 }
 
 int run_delete(const ResourceCommand& command) {
-    auto opened = open_session(command.client);
-    if (!opened.session) {
-        return opened.exit_code;
-    }
-    client::ApiClient& api = *opened.session->api;
-    client::NameResolver resolver(api);
-    auto pool_id = parent_pool(command, resolver);
-    if (!pool_id) {
-        return report_error(pool_id.error().message);
-    }
-    auto stored = resolver.find(command.kind, command.target, *pool_id);
-    if (!stored) {
-        return report_error(stored.error().message);
-    }
-    std::string id = client::text_field(*stored, "id");
-    if (auto removed = api.remove(command.kind, id, *pool_id); !removed) {
-        return report_error(removed.error().message);
-    }
-    if (!command.client.json()) {
-        std::cout << "deleted " << command.singular() << " " << label_of(command.kind, *stored) << " (id "
-                  << id << ")\n";
-    }
-    return 0;
+    return with_api(command, [&](const ApiContext& context) {
+        auto stored = context.resolver.find(command.kind, command.target, context.pool_id);
+        if (!stored) {
+            return report_error(stored.error().message);
+        }
+        std::string id = client::text_field(*stored, "id");
+        if (auto removed = context.api.remove(command.kind, id, context.pool_id); !removed) {
+            return report_error(removed.error().message);
+        }
+        if (!command.client.json()) {
+            std::cout << "deleted " << command.singular() << " " << label_of(command.kind, *stored) << " (id "
+                      << id << ")\n";
+        }
+        return 0;
+    });
 }
 
 CommandPtr new_command(Kind kind) {
