@@ -298,6 +298,18 @@ json standard_view(const store::Document& document, const json& defaults) {
     return view;
 }
 
+json with_status_defaults(json defaults) {
+    defaults.update(json{
+        {"admin_state_up", true},
+        {"provisioning_status", "ACTIVE"},
+        {"operating_status", "ONLINE"},
+        {"protection_status", "nonProtection"},
+        {"protection_reason", ""},
+        {"enterprise_project_id", "0"},
+    });
+    return defaults;
+}
+
 json id_list(const std::vector<std::string>& ids) {
     json list = json::array();
     for (const auto& id : ids) {

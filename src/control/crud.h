@@ -57,6 +57,11 @@ void add_crud_routes(api::Router& router, ControlPlane& plane, CrudSpec spec);
 // `defaults`, with the stored body on top.
 nlohmann::json standard_view(const store::Document& document, const nlohmann::json& defaults);
 
+// Returns `defaults` with the fields that load balancers, listeners and pools report alike:
+// admin_state_up true, provisioning_status ACTIVE, operating_status ONLINE, no protection and
+// enterprise_project_id "0".
+nlohmann::json with_status_defaults(nlohmann::json defaults);
+
 // Returns [{"id": id}] for a non-empty id, else [].
 nlohmann::json id_list(const std::vector<std::string>& ids);
 

@@ -16,7 +16,7 @@ constexpr int kDefaultVerifyDepth = 4;
 // quic_config and nat64_enable of the ELB API are missing because the configuration loader
 // rejects them as unknown fields, so no request can set them.
 const json& listener_defaults() {
-    static const json defaults{
+    static const json defaults = with_status_defaults({
         {"description", ""},
         {"loadbalancer_id", nullptr},
         {"protocol", nullptr},
@@ -31,7 +31,6 @@ const json& listener_defaults() {
         {"keepalive_timeout", 60},
         {"client_timeout", 60},
         {"member_timeout", 60},
-        {"admin_state_up", true},
         {"connection_limit", -1},
         {"tags", json::array()},
         {"ipgroup", nullptr},
@@ -42,12 +41,7 @@ const json& listener_defaults() {
         {"ssl_early_data_enable", false},
         {"cps", 0},
         {"connection", 0},
-        {"provisioning_status", "ACTIVE"},
-        {"operating_status", "ONLINE"},
-        {"protection_status", "nonProtection"},
-        {"protection_reason", ""},
-        {"enterprise_project_id", "0"},
-    };
+    });
     return defaults;
 }
 

@@ -15,7 +15,7 @@ using nlohmann::json;
 // any_port_enable, connection_drain and pool_health of the ELB API are missing because the
 // configuration loader rejects them as unknown fields, so no request can set them.
 const json& pool_defaults() {
-    static const json defaults{
+    static const json defaults = with_status_defaults({
         {"description", ""},
         {"lb_algorithm", nullptr},
         {"protocol", nullptr},
@@ -25,13 +25,7 @@ const json& pool_defaults() {
         {"type", ""},
         {"vpc_id", ""},
         {"ip_version", "v4"},
-        {"admin_state_up", true},
-        {"provisioning_status", "ACTIVE"},
-        {"operating_status", "ONLINE"},
-        {"protection_status", "nonProtection"},
-        {"protection_reason", ""},
-        {"enterprise_project_id", "0"},
-    };
+    });
     return defaults;
 }
 
