@@ -4,12 +4,11 @@
 // folder.
 
 #include "client/desired_state.h"
+#include "temp_dir.h"
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 namespace tollgate::client::test {
@@ -49,20 +48,9 @@ healthmonitors:
 class ApplyTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        std::string pattern = (std::filesystem::temp_directory_path() / "tollgate-apply-XXXXXX").string();
-        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-        dir_ = pattern;
-        write_file("server.crt", kServerPem);
-        write_file("server.key", kServerKeyPem);
-        write_file("ca.crt", kCaPem);
-    }
-
-    void TearDown() override { std::filesystem::remove_all(dir_); }
-
-    void write_file(const std::string& name, const std::string& content) {
-        std::ofstream out(dir_ / name, std::ios::binary);
-        out << content;
-        ASSERT_TRUE(out.good()) << name;
+        temp_dir_.write("server.crt", kServerPem);
+        temp_dir_.write("server.key", kServerKeyPem);
+        temp_dir_.write("ca.crt", kCaPem);
     }
 
     // Reads `text` and fails the test on any error.
@@ -74,7 +62,8 @@ protected:
         return result.state;
     }
 
-    std::filesystem::path dir_;
+    ::tollgate::test::TempDir temp_dir_;
+    const std::filesystem::path dir_ = temp_dir_.path();
 };
 
 inline const DesiredResource* find_resource(const DesiredState& state, Kind kind,

@@ -1,12 +1,11 @@
 #include "client/resource_fields.h"
 
 #include "fake_api.h"
+#include "temp_dir.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
-#include <fstream>
 
 namespace tollgate::client {
 namespace {
@@ -63,10 +62,9 @@ TEST(ConvertFlagValues, InsertHeaderSyntaxErrors) {
 }
 
 TEST(ConvertFlagValues, PemFilesAreRead) {
-    std::string pattern = (std::filesystem::temp_directory_path() / "tollgate-pem-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    std::filesystem::path dir = pattern;
-    std::ofstream(dir / "cert.pem") << "-----BEGIN CERTIFICATE-----\nAA\n-----END CERTIFICATE-----\n";
+    ::tollgate::test::TempDir temp_dir;
+    const std::filesystem::path& dir = temp_dir.path();
+    temp_dir.write("cert.pem", "-----BEGIN CERTIFICATE-----\nAA\n-----END CERTIFICATE-----\n");
 
     FlagValues values;
     values.fields = {{"certificate", (dir / "cert.pem").string()}, {"type", "client"}};
@@ -80,7 +78,6 @@ TEST(ConvertFlagValues, PemFilesAreRead) {
     ASSERT_FALSE(missing);
     EXPECT_EQ(missing.error().message, "cannot read --private-key file " + (dir / "missing.key").string() +
                                            ": No such file or directory");
-    std::filesystem::remove_all(dir);
 }
 
 TEST(ResolveReferences, NamesBecomeIdsAndEmptyClears) {

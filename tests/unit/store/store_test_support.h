@@ -5,6 +5,7 @@
 
 #include "store/secret_key.h"
 #include "store/store.h"
+#include "temp_dir.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -18,30 +19,11 @@
 
 namespace tollgate::store::test {
 
-// A fresh directory under the system temporary directory, removed with its content.
-class TempDir {
+// A temporary directory with the data directory that the tests give to Store::open().
+class TempDir : public ::tollgate::test::TempDir {
 public:
-    TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "tollgate-store-XXXXXX").string();
-        const char* created = ::mkdtemp(pattern.data());
-        if (created == nullptr) {
-            ADD_FAILURE() << "mkdtemp " << pattern << " failed";
-        }
-        path_ = pattern;
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-
-    const std::filesystem::path& path() const { return path_; }
-    // The data directory the tests give to Store::open(); the store creates it.
-    std::filesystem::path data_dir() const { return path_ / "data"; }
-
-private:
-    std::filesystem::path path_;
+    // The store creates it.
+    std::filesystem::path data_dir() const { return path() / "data"; }
 };
 
 // Sets or unsets TOLLGATE_SECRET_KEY for one scope and restores the earlier value.
