@@ -9,7 +9,6 @@
 #include "tls/test_pki.h"
 
 #include <initializer_list>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,34 +23,6 @@ protected:
         nlohmann::json resources;  // the lists of every collection in both projects
         std::size_t published = 0;
     };
-
-    // Sends a request with `token` in X-Auth-Token, or without the header when it is nullopt.
-    Reply call_with_token(const std::string& method, const std::string& path,
-                          const std::optional<std::string>& token, const nlohmann::json& body = nullptr) {
-        api::HttpRequest request;
-        request.method_string(method);
-        request.target(path);
-        request.version(11);
-        if (token) {
-            request.set("X-Auth-Token", *token);
-        }
-        if (!body.is_null()) {
-            request.set("Content-Type", "application/json");
-            request.body() = body.dump();
-            request.prepare_payload();
-        }
-        api::HttpResponse response = server_->respond(request);
-        Reply reply{static_cast<int>(response.result_int()), nullptr};
-        if (!response.body().empty()) {
-            reply.body = nlohmann::json::parse(response.body());
-        }
-        return reply;
-    }
-
-    // "/v3/<project>/elb" followed by `rest`.
-    static std::string project_path(const std::string& project, const std::string& rest) {
-        return "/v3/" + project + "/elb" + rest;
-    }
 
     State state() {
         nlohmann::json resources = nlohmann::json::object();
@@ -120,13 +91,17 @@ protected:
         return id;
     }
 
-    // Returns the ids of a list of response objects or of {"id": ...} references.
-    static std::vector<std::string> ids_of(const nlohmann::json& list) {
-        std::vector<std::string> ids;
-        for (const auto& item : list) {
-            ids.push_back(item.at("id").get<std::string>());
+    // Reads the resource at `resource_path`, drops the fields of `kind` that are read-only and
+    // sends the rest back in a PUT. Returns the reply to the PUT.
+    Reply put_response_back(const ResourceKind& kind, const std::string& resource_path) {
+        const std::string key(kind.kind);
+        Reply shown = call("GET", resource_path);
+        EXPECT_EQ(shown.status, 200) << shown.body.dump();
+        nlohmann::json object = shown.body[key];
+        for (const auto& field : kind.read_only) {
+            object.erase(std::string(field));
         }
-        return ids;
+        return call("PUT", resource_path, {{key, object}});
     }
 
     // Returns the fields of `object` that are missing from `expected`.

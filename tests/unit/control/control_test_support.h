@@ -7,13 +7,13 @@
 #include "api/server.h"
 #include "control/control_plane.h"
 #include "store/store.h"
+#include "temp_dir.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <boost/asio/io_context.hpp>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -63,20 +63,7 @@ struct Reply {
 
 class ControlTest : public ::testing::Test {
 protected:
-    void SetUp() override {
-        std::string pattern = (std::filesystem::temp_directory_path() / "tollgate-control-XXXXXX").string();
-        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-        dir_ = pattern;
-        open();
-    }
-
-    void TearDown() override {
-        server_.reset();
-        plane_.reset();
-        store_.reset();
-        std::error_code ignored;
-        std::filesystem::remove_all(dir_, ignored);
-    }
+    void SetUp() override { open(); }
 
     // Opens (or reopens) the store and builds the control plane and API server over it.
     void open() {
@@ -97,12 +84,21 @@ protected:
             std::make_unique<api::Server>(io_, api::ServerOptions{}, std::move(router), std::move(*token));
     }
 
+    // Sends a request with the admin token.
     Reply call(const std::string& method, const std::string& path, const nlohmann::json& body = nullptr) {
+        return call_with_token(method, path, token_, body);
+    }
+
+    // Sends a request with `token` in X-Auth-Token, or without the header when it is nullopt.
+    Reply call_with_token(const std::string& method, const std::string& path,
+                          const std::optional<std::string>& token, const nlohmann::json& body = nullptr) {
         api::HttpRequest request;
         request.method_string(method);
         request.target(path);
         request.version(11);
-        request.set("X-Auth-Token", token_);
+        if (token) {
+            request.set("X-Auth-Token", *token);
+        }
         if (!body.is_null()) {
             request.set("Content-Type", "application/json");
             request.body() = body.dump();
@@ -117,8 +113,20 @@ protected:
     }
 
     // "/v3/p1/elb" followed by `rest`.
-    static std::string path(const std::string& rest) {
-        return std::string("/v3/") + kProject + "/elb" + rest;
+    static std::string path(const std::string& rest) { return project_path(kProject, rest); }
+
+    // "/v3/<project>/elb" followed by `rest`.
+    static std::string project_path(const std::string& project, const std::string& rest) {
+        return "/v3/" + project + "/elb" + rest;
+    }
+
+    // Returns the ids of a list of response objects or of {"id": ...} references.
+    static std::vector<std::string> ids_of(const nlohmann::json& list) {
+        std::vector<std::string> ids;
+        for (const auto& item : list) {
+            ids.push_back(item.at("id").get<std::string>());
+        }
+        return ids;
     }
 
     // Creates a resource and returns its id, failing the test on any other status than 201.
@@ -128,7 +136,9 @@ protected:
         return reply.status == 201 ? reply.body[key]["id"].get<std::string>() : std::string();
     }
 
-    std::filesystem::path dir_;
+    // Declared first, so that the directory is removed after the server, plane and store close.
+    ::tollgate::test::TempDir temp_dir_;
+    const std::filesystem::path dir_ = temp_dir_.path();
     boost::asio::io_context io_;
     RecordingDataPlane data_plane_;
     std::unique_ptr<store::Store> store_;

@@ -23,33 +23,6 @@ protected:
         return {{"pool_id", pool}, {"type", type}, {"delay", 5}, {"timeout", 3}, {"max_retries", 2}};
     }
 
-    // Sends a request like call(), but without the X-Auth-Token header.
-    Reply call_without_token(const std::string& method, const std::string& path, const json& body = nullptr) {
-        api::HttpRequest request;
-        request.method_string(method);
-        request.target(path);
-        request.version(11);
-        if (!body.is_null()) {
-            request.set("Content-Type", "application/json");
-            request.body() = body.dump();
-            request.prepare_payload();
-        }
-        api::HttpResponse response = server_->respond(request);
-        Reply reply{static_cast<int>(response.result_int()), nullptr};
-        if (!response.body().empty()) {
-            reply.body = json::parse(response.body());
-        }
-        return reply;
-    }
-
-    static std::vector<std::string> ids_of(const json& list) {
-        std::vector<std::string> ids;
-        for (const auto& item : list) {
-            ids.push_back(item.at("id").get<std::string>());
-        }
-        return ids;
-    }
-
     std::string lb_;
     std::string pool_;
 };
@@ -342,16 +315,16 @@ TEST_F(HealthmonitorTest, MissingTokenUnauthorized) {
     const std::string id = create("/healthmonitors", "healthmonitor", monitor_fields(pool_));
     const std::string message = "The X-Auth-Token header is missing or invalid. Send the admin token.";
 
-    Reply created = call_without_token("POST", path("/healthmonitors"),
-                                       {{"healthmonitor", monitor_fields(create_pool())}});
+    Reply created = call_with_token("POST", path("/healthmonitors"), std::nullopt,
+                                    {{"healthmonitor", monitor_fields(create_pool())}});
     EXPECT_EQ(created.status, 401);
     EXPECT_EQ(created.message(), message);
 
-    Reply listed = call_without_token("GET", path("/healthmonitors"));
+    Reply listed = call_with_token("GET", path("/healthmonitors"), std::nullopt);
     EXPECT_EQ(listed.status, 401);
     EXPECT_EQ(listed.message(), message);
 
-    Reply deleted = call_without_token("DELETE", path("/healthmonitors/" + id));
+    Reply deleted = call_with_token("DELETE", path("/healthmonitors/" + id), std::nullopt);
     EXPECT_EQ(deleted.status, 401);
     EXPECT_EQ(deleted.message(), message);
 

@@ -90,12 +90,8 @@ TEST_F(MemberTest, ImmutableAddressIsRejected) {
 
 TEST_F(MemberTest, ResponseSentBackIsAccepted) {
     const std::string id = create_member(pool_, "127.0.0.1", 9001);
-    json object = call("GET", members_path(pool_) + "/" + id).body["member"];
-    for (const auto& field : member_kind().read_only) {
-        object.erase(std::string(field));
-    }
 
-    Reply updated = call("PUT", members_path(pool_) + "/" + id, {{"member", object}});
+    Reply updated = put_response_back(member_kind(), members_path(pool_) + "/" + id);
 
     EXPECT_EQ(updated.status, 200) << updated.body.dump();
 }

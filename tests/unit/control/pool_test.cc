@@ -204,12 +204,8 @@ TEST_F(PoolTest, UpdateAndImmutableFields) {
 
 TEST_F(PoolTest, ResponseSentBackIsAccepted) {
     const std::string id = create_pool({{"loadbalancer_id", lb_}});
-    json object = call("GET", path("/pools/" + id)).body["pool"];
-    for (const auto& field : pool_kind().read_only) {
-        object.erase(std::string(field));
-    }
 
-    Reply updated = call("PUT", path("/pools/" + id), {{"pool", object}});
+    Reply updated = put_response_back(pool_kind(), path("/pools/" + id));
 
     EXPECT_EQ(updated.status, 200) << updated.body.dump();
 }
