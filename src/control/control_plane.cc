@@ -81,6 +81,7 @@ void ControlPlane::add_routes(api::Router& router) {
     add_member_routes(router, *this);
     add_healthmonitor_routes(router, *this);
     add_security_policy_routes(router, *this);
+    add_verify_routes(router, *this);
 }
 
 core::Result<model::LoadResult> ControlPlane::load_stored() {

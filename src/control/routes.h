@@ -18,5 +18,6 @@ void add_pool_routes(api::Router& router, ControlPlane& plane);
 void add_member_routes(api::Router& router, ControlPlane& plane);
 void add_healthmonitor_routes(api::Router& router, ControlPlane& plane);
 void add_security_policy_routes(api::Router& router, ControlPlane& plane);
+void add_verify_routes(api::Router& router, ControlPlane& plane);
 
 }  // namespace tollgate::control
