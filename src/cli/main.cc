@@ -1,3 +1,4 @@
+#include "cli/cert_command.h"
 #include "cli/client_commands.h"
 #include "cli/serve.h"
 
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
 
     tollgate::cli::add_serve_command(app);
     tollgate::cli::add_client_commands(app);
+    tollgate::cli::add_cert_command(app);
 
     CLI11_PARSE(app, argc, argv);
     return 0;
