@@ -1,5 +1,6 @@
 #include "cli/cert_command.h"
 #include "cli/client_commands.h"
+#include "cli/pki_command.h"
 #include "cli/serve.h"
 
 #include <CLI/CLI.hpp>
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
     tollgate::cli::add_serve_command(app);
     tollgate::cli::add_client_commands(app);
     tollgate::cli::add_cert_command(app);
+    tollgate::cli::add_pki_command(app);
 
     CLI11_PARSE(app, argc, argv);
     return 0;
