@@ -86,6 +86,16 @@ const char* key_usage(Profile profile, EVP_PKEY* subject_key) {
     return "critical,digitalSignature";
 }
 
+// Returns the authorityKeyIdentifier value. An issuer without a subjectKeyIdentifier, such as
+// a version 1 CA, is named by its issuer name and serial number instead, because OpenSSL
+// cannot copy a key identifier that the issuer does not have.
+const char* authority_key_identifier(bool self_signed, X509* issuer_certificate) {
+    if (self_signed || X509_get0_subject_key_id(issuer_certificate) != nullptr) {
+        return "keyid:always";
+    }
+    return "issuer:always";
+}
+
 core::Result<void> add_extensions(X509* certificate, X509* issuer_certificate, const CertificateSpec& spec,
                                   EVP_PKEY* subject_key) {
     X509V3_CTX context;
@@ -100,7 +110,8 @@ core::Result<void> add_extensions(X509* certificate, X509* issuer_certificate, c
         // The subject key identifier must exist before the authority key identifier of a
         // self-signed certificate copies it.
         {NID_subject_key_identifier, "hash"},
-        {NID_authority_key_identifier, "keyid:always"},
+        {NID_authority_key_identifier,
+         authority_key_identifier(issuer_certificate == certificate, issuer_certificate)},
     };
     for (const auto& [nid, value] : extensions) {
         if (value == nullptr) {

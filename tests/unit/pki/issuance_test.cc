@@ -3,6 +3,7 @@
 #include "pki/password.h"
 #include "pki_test_support.h"
 #include "tls/pem.h"
+#include "tls/test_pki.h"
 
 #include <gtest/gtest.h>
 #include <openssl/pkcs12.h>
@@ -195,6 +196,35 @@ TEST(CreateServerCertificate, RejectsLeafAsCa) {
               (dir / "fake/ca.crt").string() +
                   " is not a CA certificate (it lacks basicConstraints CA:TRUE or keyUsage "
                   "keyCertSign); create a CA with `tollgate pki ca`");
+}
+
+// A version 1 CA without extensions, signed with SHA-1, as `openssl x509 -req -sha1 -signkey`
+// makes it, still issues modern certificates.
+TEST(CreateServerCertificate, UnderVersion1Ca) {
+    TempDir dir;
+    tls::test::CertificateSpec spec;
+    spec.version = 1;
+    spec.digest = tls::test::Digest::Sha1;
+    spec.key_kind = tls::test::KeyKind::Rsa2048;
+    spec.valid_until = std::chrono::days(5000);
+    tls::test::Issued legacy = tls::test::issue(spec);
+    fs::create_directory(dir / "ca");
+    test::write_file(dir / "ca/ca.crt", tls::to_pem(legacy.certificate.get()));
+    test::write_file(dir / "ca/ca.key", private_key_pem(legacy.key.get()).value());
+
+    auto server = create_server_certificate(server_request(dir));
+    ASSERT_TRUE(server) << server.error().message;
+    EXPECT_EQ(server->facts.issuer, "O=ELB");
+    EXPECT_EQ(server->facts.signature_algorithm, "sha256WithRSAEncryption");
+    EXPECT_TRUE(server->facts.extended_key_usage_server_auth);
+
+    // The CA has no subjectKeyIdentifier, so the authorityKeyIdentifier names its issuer and serial.
+    tls::X509Ptr certificate = load_certificate(server->certificate_file);
+    EXPECT_EQ(X509_get0_authority_key_id(certificate.get()), nullptr);
+    ASSERT_NE(X509_get0_authority_serial(certificate.get()), nullptr);
+    EXPECT_EQ(ASN1_INTEGER_cmp(X509_get0_authority_serial(certificate.get()),
+                               X509_get0_serialNumber(legacy.certificate.get())),
+              0);
 }
 
 TEST(CreateServerCertificate, RejectsNoNamesBeforeWriting) {
