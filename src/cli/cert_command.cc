@@ -374,7 +374,9 @@ CheckedAs choose_check(const FileContent& file, const std::vector<tls::Certifica
     return server_only ? CheckedAs::ServerCertificate : CheckedAs::ClientCertificate;
 }
 
-std::string describe_check(CheckedAs as, const FileContent& file) {
+// Describes the check of `file`. `client_usage` is true when its first certificate's
+// extendedKeyUsage includes clientAuth.
+std::string describe_check(CheckedAs as, const FileContent& file, bool client_usage) {
     const std::string key_source = file.key_path.empty() ? "" : fmt::format(" from {}", file.key_path);
     switch (as) {
         case CheckedAs::Server:
@@ -385,6 +387,9 @@ std::string describe_check(CheckedAs as, const FileContent& file) {
         case CheckedAs::ClientCertificate:
             if (file.key != nullptr) {
                 return fmt::format("a client certificate with its private key{}", key_source);
+            }
+            if (client_usage) {
+                return "a client certificate";
             }
             return "a certificate without its private key, checked as a client certificate. Give its key "
                    "file "
@@ -432,7 +437,7 @@ Inspection inspect_file(const FileContent& file, std::optional<CheckedAs> forced
     inspection.path = file.path;
     inspection.format = std::string(kFormatNames[static_cast<std::size_t>(file.format)]);
     if (!file.load_error.empty()) {
-        inspection.description = describe_check(CheckedAs::Unreadable, file);
+        inspection.description = describe_check(CheckedAs::Unreadable, file, false);
         inspection.errors.push_back({"file", file.load_error});
         return inspection;
     }
@@ -445,7 +450,9 @@ Inspection inspect_file(const FileContent& file, std::optional<CheckedAs> forced
     }
     inspection.as =
         forced && !inspection.certificates.empty() ? *forced : choose_check(file, inspection.certificates);
-    inspection.description = describe_check(inspection.as, file);
+    inspection.description = describe_check(
+        inspection.as, file,
+        !inspection.certificates.empty() && has_usage(inspection.certificates.front(), "clientAuth"));
 
     switch (inspection.as) {
         case CheckedAs::Server:

@@ -306,6 +306,24 @@ TEST(ClientVerdict, RejectsCaFalseIssuerAsOther) {
               "basicConstraints=critical,CA:TRUE and keyUsage=critical,keyCertSign,cRLSign.");
 }
 
+TEST(ClientVerdict, RejectsCaWithoutClientAuth) {
+    const Issued server_ca = test::issue(
+        {.common_name = "server-only CA", .ca = true, .extended_key_usage = "serverAuth"}, &pki().root_a);
+    const Issued client =
+        test::issue({.common_name = "client", .extended_key_usage = "clientAuth"}, &server_ca);
+
+    const ClientVerdict verdict = verdict_of(scenario(pem(pki().root_a), client, {&server_ca}));
+
+    EXPECT_EQ(reason_of(verdict), "bad_purpose");
+    EXPECT_EQ(verdict.error_depth, 1);
+    EXPECT_EQ(
+        verdict.message,
+        "The intermediate CA certificate \"CN=server-only CA,O=ELB\" that the client sent has "
+        "extendedKeyUsage serverAuth without clientAuth, so OpenSSL does not accept the client certificates "
+        "it issues. Reissue it without extendedKeyUsage, or with clientAuth in it.");
+    EXPECT_EQ(handshake_reason(scenario(pem(pki().root_a), client, {&server_ca})), "bad_purpose");
+}
+
 // The verdict of each case must be the reason that a real handshake against the listener's
 // SSL_CTX logs.
 TEST(ClientVerdict, MatchesRealHandshake) {
