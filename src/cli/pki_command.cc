@@ -17,8 +17,8 @@ namespace {
 // Validity above which Apple platforms reject a TLS server certificate, whatever its CA.
 constexpr int kAppleMaxServerDays = 825;
 
-// The options that the issuing subcommands share.
-struct KeyFlags {
+// Options shared by the subcommands that issue certificates.
+struct IssueFlags {
     std::string key_type = "ec";
     int rsa_bits = 2048;
     std::string curve = "P-256";
@@ -35,7 +35,7 @@ struct KeyFlags {
 };
 
 struct PkiArguments {
-    KeyFlags key;
+    IssueFlags issue;
     std::string out;
     std::string ca;
     std::string common_name;
@@ -53,7 +53,7 @@ int exit_code_of(const core::Error& error) {
     return error.kind == core::ErrorKind::InvalidInput ? kExitInvalidInput : kExitFailed;
 }
 
-core::Result<pki::KeySpec> key_spec(const KeyFlags& flags) {
+core::Result<pki::KeySpec> key_spec(const IssueFlags& flags) {
     pki::KeySpec spec;
     auto type = pki::parse_key_type(flags.key_type);
     if (!type) {
@@ -97,7 +97,7 @@ core::Result<std::optional<std::string>> given_password(const PkiArguments& argu
     return pki::password_from_environment();
 }
 
-void add_key_flags(CLI::App& command, KeyFlags& flags, std::string_view days_help) {
+void add_issue_flags(CLI::App& command, IssueFlags& flags, std::string_view days_help) {
     command.add_option("--key-type", flags.key_type, "Key algorithm: ec (ECDSA) or rsa")
         ->check(CLI::IsMember({"ec", "rsa"}))
         ->capture_default_str();
@@ -121,11 +121,11 @@ void add_ca_command(CLI::App& pki_command) {
     command->add_option("--out", arguments->out, "Directory for ca.crt and ca.key, created when missing")
         ->required();
     command->add_option("--cn", arguments->common_name, "Common name of the CA")->capture_default_str();
-    add_key_flags(*command, arguments->key,
-                  fmt::format("Validity in days [default: {}]", pki::kDefaultCaDays));
+    add_issue_flags(*command, arguments->issue,
+                    fmt::format("Validity in days [default: {}]", pki::kDefaultCaDays));
 
     command->callback(command_callback([arguments] {
-        auto key = key_spec(arguments->key);
+        auto key = key_spec(arguments->issue);
         if (!key) {
             return report_error(key.error().message, exit_code_of(key.error()));
         }
@@ -133,8 +133,8 @@ void add_ca_command(CLI::App& pki_command) {
         request.out_dir = arguments->out;
         request.common_name = arguments->common_name;
         request.key = *key;
-        request.days = arguments->key.given_days().value_or(pki::kDefaultCaDays);
-        request.force = arguments->key.force;
+        request.days = arguments->issue.given_days().value_or(pki::kDefaultCaDays);
+        request.force = arguments->issue.force;
         auto created = pki::create_ca(request);
         if (!created) {
             return report_error(created.error().message, exit_code_of(created.error()));
@@ -162,12 +162,12 @@ void add_server_command(CLI::App& pki_command) {
     command->add_option("--ip", arguments->ip_addresses,
                         "IP address for the subjectAltName; repeat for more");
     command->add_option("--cn", arguments->common_name, "Common name [default: the first --dns or --ip]");
-    add_key_flags(*command, arguments->key,
-                  fmt::format("Validity in days [default: {}, within the 398 days that browsers allow]",
-                              pki::kDefaultServerDays));
+    add_issue_flags(*command, arguments->issue,
+                    fmt::format("Validity in days [default: {}, within the 398 days that browsers allow]",
+                                pki::kDefaultServerDays));
 
     command->callback(command_callback([arguments] {
-        auto key = key_spec(arguments->key);
+        auto key = key_spec(arguments->issue);
         if (!key) {
             return report_error(key.error().message, exit_code_of(key.error()));
         }
@@ -178,8 +178,8 @@ void add_server_command(CLI::App& pki_command) {
         request.dns_names = arguments->dns_names;
         request.ip_addresses = arguments->ip_addresses;
         request.key = *key;
-        request.days = arguments->key.given_days();
-        request.force = arguments->key.force;
+        request.days = arguments->issue.given_days();
+        request.force = arguments->issue.force;
         auto issued = pki::create_server_certificate(request);
         if (!issued) {
             return report_error(issued.error().message, exit_code_of(issued.error()));
@@ -198,11 +198,11 @@ void add_client_command(CLI::App& pki_command) {
     command
         ->add_option("--cn", arguments->common_name, "Common name, which identifies the client to backends")
         ->required();
-    add_key_flags(*command, arguments->key,
-                  fmt::format("Validity in days [default: {}]", pki::kDefaultClientDays));
+    add_issue_flags(*command, arguments->issue,
+                    fmt::format("Validity in days [default: {}]", pki::kDefaultClientDays));
 
     command->callback(command_callback([arguments] {
-        auto key = key_spec(arguments->key);
+        auto key = key_spec(arguments->issue);
         if (!key) {
             return report_error(key.error().message, exit_code_of(key.error()));
         }
@@ -211,8 +211,8 @@ void add_client_command(CLI::App& pki_command) {
         request.out_dir = arguments->out;
         request.common_name = arguments->common_name;
         request.key = *key;
-        request.days = arguments->key.given_days();
-        request.force = arguments->key.force;
+        request.days = arguments->issue.given_days();
+        request.force = arguments->issue.force;
         auto issued = pki::create_client_certificate(request);
         if (!issued) {
             return report_error(issued.error().message, exit_code_of(issued.error()));
@@ -237,7 +237,7 @@ void add_p12_command(CLI::App& pki_command) {
     command->add_option("--ca", arguments->ca_file, "CA certificates (PEM) to add to the bundle");
     command->add_option("--out", arguments->out, "The .p12 file to write")->required();
     add_password_file_option(*command, *arguments, "asked twice on the terminal");
-    command->add_flag("--force", arguments->key.force, "Replace the output file if it exists");
+    command->add_flag("--force", arguments->issue.force, "Replace the output file if it exists");
 
     command->callback(command_callback([arguments] {
         auto password = given_password(*arguments);
@@ -257,7 +257,7 @@ void add_p12_command(CLI::App& pki_command) {
         request.ca_file = arguments->ca_file;
         request.out_file = arguments->out;
         request.password = std::move(**password);
-        request.force = arguments->key.force;
+        request.force = arguments->issue.force;
         auto written = pki::create_pkcs12_file(request);
         if (!written) {
             return report_error(written.error().message, exit_code_of(written.error()));
@@ -283,13 +283,13 @@ void add_quickstart_command(CLI::App& pki_command) {
     command->add_option("--ip", arguments->ip_addresses,
                         "IP address of the server certificate; repeat for more");
     add_password_file_option(*command, *arguments, "generated and written to DIR/client/client.p12.password");
-    add_key_flags(
-        *command, arguments->key,
+    add_issue_flags(
+        *command, arguments->issue,
         fmt::format("Validity in days of all three certificates [default: CA {}, server {}, client {}]",
                     pki::kDefaultCaDays, pki::kDefaultServerDays, pki::kDefaultClientDays));
 
     command->callback(command_callback([arguments] {
-        auto key = key_spec(arguments->key);
+        auto key = key_spec(arguments->issue);
         if (!key) {
             return report_error(key.error().message, exit_code_of(key.error()));
         }
@@ -302,9 +302,9 @@ void add_quickstart_command(CLI::App& pki_command) {
         request.dns_names = arguments->dns_names;
         request.ip_addresses = arguments->ip_addresses;
         request.key = *key;
-        request.days = arguments->key.given_days();
+        request.days = arguments->issue.given_days();
         request.password = std::move(*password);
-        request.force = arguments->key.force;
+        request.force = arguments->issue.force;
         auto created = pki::run_quickstart(request);
         if (!created) {
             return report_error(created.error().message, exit_code_of(created.error()));

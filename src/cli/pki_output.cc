@@ -13,7 +13,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The port that the printed curl commands use; the README's examples listen on it.
+// The port that the printed curl commands use. The README's examples listen on it too.
 constexpr int kExamplePort = 8443;
 
 constexpr const char* kCaCertificatePurpose =

@@ -345,6 +345,7 @@ class Terminal:
 
 @pytest.fixture
 def terminal():
+    """Return a function that starts `tollgate pki ARGUMENTS` on a Terminal; each is killed by PID afterwards."""
     started = []
 
     def start(*arguments):
