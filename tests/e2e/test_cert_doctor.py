@@ -13,7 +13,12 @@ certificates.
 
 import datetime
 import json
+import os
+import pty
+import select
+import signal
 import subprocess
+import time
 
 import pytest
 from cryptography import x509
@@ -26,6 +31,7 @@ from support.cli import run_cli
 from support.clients import curl
 from support.elb import PROJECT, build_guide, elb, file_fingerprint
 from support.ports import free_port, wait_accepting
+from support.settings import BINARY, TIMEOUT, wait_until
 
 SHA1_SERVER_WARNING = (
     'warning: Certificate 1 "CN=www.test.com,O=ELB": The certificate is signed with SHA-1 '
@@ -319,6 +325,54 @@ def test_inspect_p12_password_file(guide_sha256, tmp_path):
 
     assert completed.returncode == 0, completed.stdout
     assert "  subject:              CN=www.test.com,O=ELB" in completed.stdout.splitlines()
+
+
+def _read_until(fd, marker, output):
+    """Append what `fd` delivers to `output` until it contains `marker` or the terminal closes."""
+    deadline = time.monotonic() + TIMEOUT
+    while marker not in output and time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            break
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+    return output
+
+
+def _wait_exit(pid):
+    """Wait for the child `pid` to exit, with the suite's deadline, and return its wait status."""
+    def exited():
+        waited, status = os.waitpid(pid, os.WNOHANG)
+        return (status,) if waited == pid else None
+
+    return wait_until(exited, "tollgate cert inspect to exit")[0]
+
+
+def test_inspect_p12_prompts_on_terminal(guide_sha256):
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("TOLLGATE_")}
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(str(BINARY), [str(BINARY), "cert", "inspect", str(guide_sha256.client_p12)], environment)
+    try:
+        prompt = _read_until(fd, b"Password of ", b"")
+        os.write(fd, P12_PASSWORD.encode() + b"\n")
+        report = _read_until(fd, b"result: 0 errors, 0 warnings", b"")
+        status = _wait_exit(pid)
+        pid = None
+    finally:
+        if pid is not None:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)
+    assert prompt.startswith(f"Password of {guide_sha256.client_p12}: ".encode()), prompt
+    assert b"result: 0 errors, 0 warnings" in report, report
+    assert P12_PASSWORD.encode() not in prompt + report
+    assert os.waitstatus_to_exitcode(status) == 0
 
 
 def test_inspect_p12_wrong_password(guide_sha256):
