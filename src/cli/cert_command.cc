@@ -225,8 +225,7 @@ void load_pkcs12(const std::string& data, const std::optional<std::string>& supp
     if (!opens(bundle.get(), *password)) {
         content.load_error = fmt::format(
             "the password does not open {}, because the file's integrity check (MAC) fails with it. Check "
-            "the "
-            "password.",
+            "the password.",
             content.path);
     } else if (!parse_bundle(bundle.get(), *password, content)) {
         content.load_error =
@@ -392,8 +391,7 @@ std::string describe_check(CheckedAs as, const FileContent& file, bool client_us
                 return "a client certificate";
             }
             return "a certificate without its private key, checked as a client certificate. Give its key "
-                   "file "
-                   "too, or --type server, to check it as a server certificate";
+                   "file too, or --type server, to check it as a server certificate";
         case CheckedAs::ServerCertificate:
             return "a server certificate without its private key";
         case CheckedAs::PrivateKey:
@@ -425,8 +423,8 @@ void check_client_certificate(const FileContent& file, Inspection& inspection, s
     if (file.key != nullptr && X509_check_private_key(file.certificates.front().get(), file.key.get()) != 1) {
         ERR_clear_error();
         inspection.errors.push_back(
-            {"private_key", fmt::format("The private key does not match certificate 1 \"{}\". "
-                                        "Use the key that was generated with this certificate.",
+            {"private_key", fmt::format("The private key does not match certificate 1 \"{}\". Use the key "
+                                        "that was generated with this certificate.",
                                         inspection.certificates.front().facts.subject)});
     }
 }
@@ -668,8 +666,7 @@ void print_verdict(const Json& verdict) {
               << "\n"
               << client::text_field(verdict, "message") << "\n\n";
     std::cout << fmt::format(
-        "listener {}: client_authentication {}, security level {}, client_verify_depth {}, "
-        "CA bundle {}\n",
+        "listener {}: client_authentication {}, security level {}, client_verify_depth {}, CA bundle {}\n",
         client::text_field(verdict, "listener_id"), client::text_field(verdict, "client_authentication"),
         client::integer_field(verdict, "security_level"),
         client::integer_field(verdict, "client_verify_depth"),
@@ -727,8 +724,8 @@ void add_password_flag(CLI::App& command, std::string& password_file) {
     command
         .add_option(
             "--password-file", password_file,
-            "File whose first line is the password of PKCS#12 files (default: $TOLLGATE_P12_PASSWORD, "
-            "else a prompt on a terminal)")
+            "File whose first line is the password of PKCS#12 files (default: $TOLLGATE_P12_PASSWORD, else a "
+            "prompt on a terminal)")
         ->type_name("FILE");
 }
 

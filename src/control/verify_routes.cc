@@ -85,17 +85,15 @@ api::ApiResult<ListenerTls> listener_tls(store::Transaction& transaction, const 
     if (listener->protocol != model::Protocol::Https) {
         return api::ApiError::conflict(
             fmt::format("listener {} uses protocol {}, which has no TLS, so it asks for no client "
-                        "certificate. Verify the "
-                        "certificate against an HTTPS listener with client authentication.",
+                        "certificate. Verify the certificate against an HTTPS listener with client "
+                        "authentication.",
                         id, model::to_string(listener->protocol)));
     }
     if (listener->client_authentication == model::ClientAuth::None) {
         return api::ApiError::conflict(
             fmt::format("listener {} has client_authentication none, so it asks for no client certificate "
-                        "and accepts every "
-                        "client. Set client_ca_tls_container_ref to the CA certificates of your clients to "
-                        "require client "
-                        "certificates.",
+                        "and accepts every client. Set client_ca_tls_container_ref to the CA certificates "
+                        "of your clients to require client certificates.",
                         id));
     }
     const model::Certificate* server = config.find_certificate(listener->default_tls_container_ref);

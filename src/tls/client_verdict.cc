@@ -139,8 +139,7 @@ core::Result<X509StorePtr> trust_store(const std::vector<X509Ptr>& bundle, const
     for (std::size_t i = 0; i < bundle.size(); ++i) {
         if (X509_STORE_add_cert(store.get(), bundle[i].get()) != 1) {
             return core::Error::invalid(
-                fmt::format("client CA {}: certificate {} could not be added to the "
-                            "trust store ({})",
+                fmt::format("client CA {}: certificate {} could not be added to the trust store ({})",
                             trust.client_ca_id, i + 1, take_openssl_errors()));
         }
     }
@@ -223,7 +222,7 @@ struct Findings {
                    : fmt::format("the listener's CA bundle (certificate {})", trust.client_ca_id);
     }
 
-    // Lists the subjects of the bundle: ` It contains "A", "B" and 3 more.`
+    // Lists the subjects of the bundle: ` The bundle contains "A", "B" and 3 more.`
     std::string bundle_contents() const {
         std::vector<std::string> subjects;
         for (std::size_t i = 0; i < bundle.size() && i < kListedBundleSubjects; ++i) {
@@ -273,25 +272,22 @@ std::string unknown_issuer_message(const Findings& findings) {
     if (findings.verification.depth > 0) {
         return fmt::format(
             "The chain that the client sent ends at {}, whose issuer {} is not in {}. Upload {}, or its "
-            "chain, "
-            "to {}.{}",
+            "chain, to {}.{}",
             quoted_subject(findings.certificate), issuer, findings.bundle_name(), issuer, kCaField,
             findings.bundle_contents());
     }
     if (findings.sent.size() > 1) {
         return fmt::format(
             "The client certificate's issuer {} is not in {}, and none of the {} other certificates that the "
-            "client sent is that CA. Upload the issuing CA, or its chain, to {}, or make the client send the "
-            "intermediate CA certificate that issued its certificate.{}",
+            "client sent is that CA. Upload the issuing CA, or its chain, to {}, or make the client send "
+            "the intermediate CA certificate that issued its certificate.{}",
             issuer, findings.bundle_name(), findings.sent.size() - 1, kCaField, findings.bundle_contents());
     }
     return fmt::format(
         "The client certificate's issuer {0} is not in {1}, and the client sent no intermediate CA "
         "certificate. Upload the issuing CA, or its chain, to {2}. If {0} is an intermediate CA under a CA "
-        "of "
-        "the bundle, it is a missing intermediate: the client must send it after its certificate (curl "
-        "--cert "
-        "with a file that holds both), or the bundle must contain it.{3}",
+        "of the bundle, it is a missing intermediate: the client must send it after its certificate (curl "
+        "--cert with a file that holds both), or the bundle must contain it.{3}",
         issuer, findings.bundle_name(), kCaField, findings.bundle_contents());
 }
 
@@ -319,8 +315,8 @@ std::string weak_signature_message(const Findings& findings) {
     const CertificateFacts facts = inspect_certificate(findings.certificate);
     return fmt::format(
         "{} is signed with {} ({}), which this listener's security level {} rejects. Reissue it with -sha256 "
-        "in place of -sha1 (openssl x509 -req -sha256). tollgate lowers a listener to security level 0 only "
-        "when its own server certificate or CA bundle has an MD5 or SHA-1 signature.",
+        "in place of -sha1 (openssl x509 -req -sha256). tollgate lowers a listener to security level 0 "
+        "only when its own server certificate or CA bundle has an MD5 or SHA-1 signature.",
         capitalize(findings.subject_role()), weak_digest_name(facts.signature_algorithm),
         facts.signature_algorithm, findings.trust.security_level);
 }
@@ -329,10 +325,8 @@ std::string small_key_message(const Findings& findings) {
     const CertificateFacts facts = inspect_certificate(findings.certificate);
     return fmt::format(
         "The {} key of {} has {} bits, which this listener's security level {} rejects (level 1 needs RSA "
-        "keys "
-        "of at least 1024 bits and EC keys of at least 160 bits). Generate a new key with openssl genrsa "
-        "-out "
-        "key.pem 2048 and reissue the certificate.",
+        "keys of at least 1024 bits and EC keys of at least 160 bits). Generate a new key with openssl "
+        "genrsa -out key.pem 2048 and reissue the certificate.",
         facts.key_type, findings.subject_role(), facts.key_bits, findings.trust.security_level);
 }
 
@@ -344,18 +338,16 @@ std::string chain_too_long_message(const Findings& findings, X509_STORE* store) 
     if (counted.error != X509_V_OK || counted.chain.size() < 3) {
         return fmt::format(
             "The chain from the client certificate {} has more than {} intermediate CA certificates before "
-            "it "
-            "reaches a CA of {}, more than the listener's client_verify_depth {} allows. Raise "
+            "it reaches a CA of {}, more than the listener's client_verify_depth {} allows. Raise "
             "client_verify_depth, or upload a lower intermediate CA certificate to {}, which makes it a "
-            "trust "
-            "anchor.",
+            "trust anchor.",
             leaf, depth, findings.bundle_name(), depth, kCaField);
     }
     const std::size_t intermediates = counted.chain.size() - 2;
     return fmt::format(
         "The chain from the client certificate {} to {} of {} has {}, more than the listener's "
-        "client_verify_depth {} allows. Set client_verify_depth to {} or more, or upload the intermediate CA "
-        "certificate {} to {}, which makes it a trust anchor.",
+        "client_verify_depth {} allows. Set client_verify_depth to {} or more, or upload the intermediate "
+        "CA certificate {} to {}, which makes it a trust anchor.",
         leaf, quoted_subject(counted.chain.back().get()), findings.bundle_name(),
         intermediate_count(intermediates), depth, intermediates, quoted_subject(counted.chain[1].get()),
         kCaField);
@@ -407,8 +399,7 @@ std::string invalid_ca_message(const Findings& findings) {
     }
     return fmt::format(
         "{} is used as a CA of the chain, but {}, so OpenSSL does not accept it as an issuer. Reissue it "
-        "with "
-        "basicConstraints=critical,CA:TRUE and keyUsage=critical,keyCertSign,cRLSign.",
+        "with basicConstraints=critical,CA:TRUE and keyUsage=critical,keyCertSign,cRLSign.",
         capitalize(findings.subject_role()), cause);
 }
 
@@ -426,8 +417,7 @@ std::string rejection_message(const Findings& findings, X509_STORE* store) {
         case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
             return fmt::format(
                 "The chain that the client sent ends at the self-signed root {0}, which is not in {1}. "
-                "Upload "
-                "{0} to {2}, or use a client certificate issued by a CA of the bundle.{3}",
+                "Upload {0} to {2}, or use a client certificate issued by a CA of the bundle.{3}",
                 quoted_subject(findings.certificate), findings.bundle_name(), kCaField,
                 findings.bundle_contents());
         case X509_V_ERR_CERT_HAS_EXPIRED:
@@ -476,8 +466,7 @@ std::string accepted_message(const ClientVerdict& verdict, const ClientTrust& tr
     }
     std::string message = fmt::format(
         "The client certificate {} is accepted: {}, at security level {} and client_verify_depth {}. It is "
-        "valid "
-        "until {}.",
+        "valid until {}.",
         quoted_subject(leaf), path, trust.security_level, trust.verify_depth,
         verdict.chain.front().not_after);
     const bool weak =
@@ -545,8 +534,7 @@ std::vector<std::string> client_certificate_warnings(const CertificateReport& re
         warnings.push_back(fmt::format(
             "The certificate is signed with {} ({}). Listeners at security level 1, which is every listener "
             "whose own certificates use SHA-256, reject it, and so do other servers that use OpenSSL 3. "
-            "Reissue "
-            "it with -sha256 in place of -sha1.",
+            "Reissue it with -sha256 in place of -sha1.",
             weak_digest_name(facts.signature_algorithm), facts.signature_algorithm));
     }
     if ((facts.key_type == "RSA" || facts.key_type == "RSA-PSS") && facts.key_bits < kMinimumRsaBits) {
@@ -561,30 +549,26 @@ std::vector<std::string> client_certificate_warnings(const CertificateReport& re
     } else if (facts.not_after - now < kExpiryWarningPeriod) {
         warnings.push_back(
             fmt::format("The certificate expires on {}, less than {} days from now. Issue a new one and "
-                        "install it on the "
-                        "client before then.",
+                        "install it on the client before then.",
                         report.not_after, kExpiryWarningPeriod.count()));
     }
     if (facts.not_before > now) {
         warnings.push_back(
             fmt::format("The certificate is not valid before {}, so listeners reject it until then. Check "
-                        "the clock of the "
-                        "machine that issued it.",
+                        "the clock of the machine that issued it.",
                         report.not_before));
     }
     if (!report.extended_key_usages.empty() && !contains(report.extended_key_usages, "clientAuth")) {
         warnings.push_back(
             fmt::format("The certificate has extendedKeyUsage {}, which lacks clientAuth, so listeners "
-                        "reject it as a client "
-                        "certificate. Reissue it with extendedKeyUsage=clientAuth.",
+                        "reject it as a client certificate. Reissue it with extendedKeyUsage=clientAuth.",
                         join(report.extended_key_usages)));
     }
     if (!report.key_usages.empty() && !contains(report.key_usages, "digitalSignature") &&
         !contains(report.key_usages, "keyAgreement")) {
         warnings.push_back(
             fmt::format("The certificate has keyUsage {}, which lacks digitalSignature, so listeners reject "
-                        "it as a client "
-                        "certificate. Reissue it with keyUsage=digitalSignature.",
+                        "it as a client certificate. Reissue it with keyUsage=digitalSignature.",
                         join(report.key_usages)));
     }
     return warnings;
@@ -596,17 +580,14 @@ core::Result<ClientVerdict> verify_client_certificate(const ClientTrust& trust, 
     if (client_pem.find("PRIVATE KEY-----") != std::string_view::npos) {
         return core::Error::invalid(
             "The certificate text contains a private key. Send only the client certificate and the "
-            "intermediate "
-            "CA certificates that the client sends, because the check needs no key and a private key should "
-            "not "
-            "leave the client.");
+            "intermediate CA certificates that the client sends, because the check needs no key and a "
+            "private key should not leave the client.");
     }
     auto sent = parse_certificates(client_pem);
     if (!sent) {
         return core::Error::invalid(
-            fmt::format("The client certificate is invalid: {}. Send the client "
-                        "certificate in PEM form, optionally followed by intermediate CA "
-                        "certificates.",
+            fmt::format("The client certificate is invalid: {}. Send the client certificate in PEM form, "
+                        "optionally followed by intermediate CA certificates.",
                         sent.error().message));
     }
     if (trust.verify_depth < 0) {

@@ -173,9 +173,9 @@ TEST_F(VerifyTest, TextWithoutCertificateIsInvalid) {
     EXPECT_EQ(reply.body["error_code"], "ELB.8902");
     EXPECT_EQ(
         reply.message(),
-        "certificate: The client certificate is invalid: no certificate found: expected a PEM block "
-        "starting with -----BEGIN CERTIFICATE-----. Send the client certificate in PEM form, optionally "
-        "followed by intermediate CA certificates.");
+        "certificate: The client certificate is invalid: no certificate found: expected a PEM block starting "
+        "with -----BEGIN CERTIFICATE-----. Send the client certificate in PEM form, optionally followed by "
+        "intermediate CA certificates.");
 }
 
 TEST_F(VerifyTest, PrivateKeyIsRejected) {
@@ -225,9 +225,9 @@ TEST_F(VerifyTest, ListenerWithoutClientAuthIsConflict) {
     EXPECT_EQ(reply.status, 409);
     EXPECT_EQ(reply.message(),
               "listener " + listener +
-                  " has client_authentication none, so it asks for no client certificate and "
-                  "accepts every client. Set client_ca_tls_container_ref to the CA certificates "
-                  "of your clients to require client certificates.");
+                  " has client_authentication none, so it asks for no client certificate and accepts every "
+                  "client. Set client_ca_tls_container_ref to the CA certificates of your clients to "
+                  "require client certificates.");
 }
 
 TEST_F(VerifyTest, HttpListenerIsConflict) {
@@ -240,8 +240,8 @@ TEST_F(VerifyTest, HttpListenerIsConflict) {
     EXPECT_EQ(reply.status, 409);
     EXPECT_EQ(reply.message(),
               "listener " + listener +
-                  " uses protocol HTTP, which has no TLS, so it asks for no client certificate. "
-                  "Verify the certificate against an HTTPS listener with client authentication.");
+                  " uses protocol HTTP, which has no TLS, so it asks for no client certificate. Verify the "
+                  "certificate against an HTTPS listener with client authentication.");
 }
 
 TEST_F(VerifyTest, WorksWhenApiIsReadOnly) {

@@ -142,8 +142,8 @@ TEST(ClientVerdict, AcceptsValidClient) {
     EXPECT_EQ(
         verdict.message,
         "The client certificate \"CN=client,O=ELB\" is accepted: it chains to \"CN=Root A,O=ELB\" of the "
-        "listener's CA bundle (certificate ca-1), at security level 1 and client_verify_depth 4. It is valid "
-        "until " +
+        "listener's CA bundle (certificate ca-1), at security level 1 and client_verify_depth 4. It is "
+        "valid until " +
             not_after(pki().client) + ".");
     ASSERT_EQ(verdict.chain.size(), 2u);
     EXPECT_EQ(verdict.chain[0].facts.subject, "CN=client,O=ELB");
@@ -161,11 +161,11 @@ TEST(ClientVerdict, RejectsOtherCa) {
     EXPECT_EQ(verdict.error_depth, 0);
     EXPECT_EQ(
         verdict.message,
-        "The client certificate's issuer \"CN=Root B,O=ELB\" is not in the listener's CA bundle "
-        "(certificate ca-1), and the client sent no intermediate CA certificate. Upload the issuing CA, or "
-        "its chain, to client_ca_tls_container_ref. If \"CN=Root B,O=ELB\" is an intermediate CA under a CA "
-        "of the bundle, it is a missing intermediate: the client must send it after its certificate (curl "
-        "--cert with a file that holds both), or the bundle must contain it. The bundle contains "
+        "The client certificate's issuer \"CN=Root B,O=ELB\" is not in the listener's CA bundle (certificate "
+        "ca-1), and the client sent no intermediate CA certificate. Upload the issuing CA, or its chain, "
+        "to client_ca_tls_container_ref. If \"CN=Root B,O=ELB\" is an intermediate CA under a CA of the "
+        "bundle, it is a missing intermediate: the client must send it after its certificate (curl --cert "
+        "with a file that holds both), or the bundle must contain it. The bundle contains "
         "\"CN=Root A,O=ELB\".");
     ASSERT_EQ(verdict.chain.size(), 1u);
     EXPECT_EQ(verdict.chain[0].facts.subject, "CN=client b,O=ELB");
@@ -177,8 +177,7 @@ TEST(ClientVerdict, RejectsExpiredClient) {
     EXPECT_EQ(reason_of(verdict), "cert_expired");
     EXPECT_EQ(verdict.message,
               "The client certificate \"CN=expired client,O=ELB\" expired on " + not_after(extra().expired) +
-                  ", so the handshake fails. Issue a new client certificate and install it on "
-                  "the client.");
+                  ", so the handshake fails. Issue a new client certificate and install it on the client.");
 }
 
 TEST(ClientVerdict, RejectsNotYetValidClient) {
@@ -234,8 +233,8 @@ TEST(ClientVerdict, RejectsMissingIntermediate) {
     EXPECT_EQ(reason_of(verdict), "unknown_ca");
     EXPECT_THAT(
         verdict.message,
-        HasSubstr("The client certificate's issuer \"CN=Intermediate A,O=ELB\" is not in the listener's "
-                  "CA bundle (certificate ca-1), and the client sent no intermediate CA certificate."));
+        HasSubstr("The client certificate's issuer \"CN=Intermediate A,O=ELB\" is not in the listener's CA "
+                  "bundle (certificate ca-1), and the client sent no intermediate CA certificate."));
     EXPECT_THAT(verdict.message, HasSubstr("it is a missing intermediate: the client must send it after its "
                                            "certificate"));
 }
@@ -316,11 +315,10 @@ TEST(ClientVerdict, RejectsCaWithoutClientAuth) {
 
     EXPECT_EQ(reason_of(verdict), "bad_purpose");
     EXPECT_EQ(verdict.error_depth, 1);
-    EXPECT_EQ(
-        verdict.message,
-        "The intermediate CA certificate \"CN=server-only CA,O=ELB\" that the client sent has "
-        "extendedKeyUsage serverAuth without clientAuth, so OpenSSL does not accept the client certificates "
-        "it issues. Reissue it without extendedKeyUsage, or with clientAuth in it.");
+    EXPECT_EQ(verdict.message,
+              "The intermediate CA certificate \"CN=server-only CA,O=ELB\" that the client sent has "
+              "extendedKeyUsage serverAuth without clientAuth, so OpenSSL does not accept the client "
+              "certificates it issues. Reissue it without extendedKeyUsage, or with clientAuth in it.");
     EXPECT_EQ(handshake_reason(scenario(pem(pki().root_a), client, {&server_ca})), "bad_purpose");
 }
 
@@ -376,9 +374,9 @@ TEST(ClientVerdict, RejectsPrivateKeyInText) {
     EXPECT_EQ(verdict.error().kind, core::ErrorKind::InvalidInput);
     EXPECT_EQ(
         verdict.error().message,
-        "The certificate text contains a private key. Send only the client certificate and the "
-        "intermediate CA certificates that the client sends, because the check needs no key and a private "
-        "key should not leave the client.");
+        "The certificate text contains a private key. Send only the client certificate and the intermediate "
+        "CA certificates that the client sends, because the check needs no key and a private key should "
+        "not leave the client.");
 }
 
 TEST(ClientVerdict, RejectsTextWithoutCertificate) {
@@ -390,8 +388,8 @@ TEST(ClientVerdict, RejectsTextWithoutCertificate) {
     ASSERT_FALSE(verdict);
     EXPECT_EQ(verdict.error().message,
               "The client certificate is invalid: no certificate found: expected a PEM block starting with "
-              "-----BEGIN CERTIFICATE-----. Send the client certificate in PEM form, optionally followed by "
-              "intermediate CA certificates.");
+              "-----BEGIN CERTIFICATE-----. Send the client certificate in PEM form, optionally followed "
+              "by intermediate CA certificates.");
 }
 
 TEST(ClientVerdict, ListenerWithoutClientAuthHasNoTrust) {
@@ -400,8 +398,8 @@ TEST(ClientVerdict, ListenerWithoutClientAuthHasNoTrust) {
     ASSERT_FALSE(trust);
     EXPECT_EQ(
         trust.error().message,
-        "listener listener-1: client authentication is none, so the listener asks for no client "
-        "certificate. Set client_authentication to mandatory or optional and a client CA certificate in "
+        "listener listener-1: client authentication is none, so the listener asks for no client certificate. "
+        "Set client_authentication to mandatory or optional and a client CA certificate in "
         "client_ca_tls_container_ref.");
 }
 
