@@ -357,7 +357,11 @@ def test_inspect_p12_prompts_on_terminal(guide_sha256):
     environment = {key: value for key, value in os.environ.items() if not key.startswith("TOLLGATE_")}
     pid, fd = pty.fork()
     if pid == 0:
-        os.execve(str(BINARY), [str(BINARY), "cert", "inspect", str(guide_sha256.client_p12)], environment)
+        # The child must never return into pytest, even when exec fails.
+        try:
+            os.execve(str(BINARY), [str(BINARY), "cert", "inspect", str(guide_sha256.client_p12)], environment)
+        finally:
+            os._exit(127)
     try:
         prompt = _read_until(fd, b"Password of ", b"")
         os.write(fd, P12_PASSWORD.encode() + b"\n")
