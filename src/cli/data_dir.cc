@@ -1,8 +1,11 @@
 #include "cli/data_dir.h"
 
+#include "client/connection.h"
+
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <pwd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -83,6 +86,51 @@ core::Result<std::filesystem::path> resolve_data_dir(const std::string& flag_val
             fmt::format("cannot resolve the data directory {}: {}", chosen.string(), error.message()));
     }
     return absolute.lexically_normal();
+}
+
+core::Result<void> create_data_dir(const std::filesystem::path& data_dir) {
+    if (::mkdir(data_dir.c_str(), 0700) == 0 || errno == EEXIST) {
+        return {};
+    }
+    const int error = errno;
+    if (error == ENOENT) {
+        return core::Error::io(
+            fmt::format("cannot create data directory {}: its parent {} does not exist; create "
+                        "it first or choose another --data-dir",
+                        data_dir.string(), data_dir.parent_path().string()));
+    }
+    return core::Error::io(
+        fmt::format("cannot create data directory {}: {}", data_dir.string(), std::strerror(error)));
+}
+
+core::Result<int> lock_data_dir(const std::filesystem::path& data_dir) {
+    const auto path = data_dir / client::kLockFileName;
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        return core::Error::io(fmt::format("cannot open {}: {}", path.string(), std::strerror(errno)));
+    }
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        const int error = errno;
+        std::string holder(32, '\0');
+        const ssize_t size = ::pread(fd, holder.data(), holder.size(), 0);
+        holder.resize(size > 0 ? static_cast<std::size_t>(size) : 0);
+        ::close(fd);
+        if (error == EWOULDBLOCK) {
+            return core::Error::io(fmt::format(
+                "data directory {} is in use by another tollgate serve (pid {}); stop it or choose another "
+                "--data-dir",
+                data_dir.string(), holder.empty() ? "unknown" : holder.substr(0, holder.find('\n'))));
+        }
+        return core::Error::io(fmt::format("cannot lock {}: {}", path.string(), std::strerror(error)));
+    }
+    const std::string pid = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(fd, 0) != 0 ||
+        ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+        const int error = errno;
+        ::close(fd);
+        return core::Error::io(fmt::format("cannot write {}: {}", path.string(), std::strerror(error)));
+    }
+    return fd;
 }
 
 core::Result<void> write_api_endpoint(const std::filesystem::path& data_dir, std::string_view url) {

@@ -20,6 +20,14 @@ core::Result<std::filesystem::path> resolve_data_dir(const std::string& flag_val
 
 // Writes `url` and a newline to DATA_DIR/api-endpoint with mode 0644, replacing the file
 // in one rename so that a reader never sees half of it.
+// Creates DATA_DIR with mode 0700 when it does not exist; its parent must exist.
+core::Result<void> create_data_dir(const std::filesystem::path& data_dir);
+
+// Takes the exclusive lock that marks DATA_DIR as used by this process and writes the
+// process id into the lock file. Returns the descriptor, which must stay open while the
+// process runs. Fails, naming the other process, when one holds the lock.
+core::Result<int> lock_data_dir(const std::filesystem::path& data_dir);
+
 core::Result<void> write_api_endpoint(const std::filesystem::path& data_dir, std::string_view url);
 
 }  // namespace tollgate::cli

@@ -6,6 +6,7 @@
 #include "cli/data_dir.h"
 #include "cli/listen_address.h"
 #include "cli/proxy_data_plane.h"
+#include "client/connection.h"
 #include "control/config_mirror.h"
 #include "control/control_plane.h"
 #include "core/logging.h"
@@ -90,6 +91,7 @@ private:
     std::unique_ptr<control::ControlPlane> control_plane_;
     std::unique_ptr<api::Server> api_server_;
     std::string api_url_;
+    int lock_fd_ = -1;  // holds the data directory's lock until the process exits
 };
 
 int ServeRun::run() {
@@ -119,12 +121,19 @@ bool ServeRun::open_data_dir() {
     }
     data_dir_ = *data_dir;
 
-    // File mode copies the file's resources into a store of their own for the read-only API,
-    // so that the store of store mode in the same data directory stays untouched.
-    if (file_mode() && ::mkdir(data_dir_.c_str(), 0700) != 0 && errno != EEXIST) {
-        log->error("create data directory {} failed: {}", data_dir_.string(), std::strerror(errno));
+    if (auto created = create_data_dir(data_dir_); !created) {
+        log->error("{}", created.error().message);
         return false;
     }
+    auto lock = lock_data_dir(data_dir_);
+    if (!lock) {
+        log->error("{}", lock.error().message);
+        return false;
+    }
+    lock_fd_ = *lock;
+
+    // File mode copies the file's resources into a store of their own for the read-only API,
+    // so that the store of store mode in the same data directory stays untouched.
     auto store = store::Store::open(file_mode() ? data_dir_ / "file-mode" : data_dir_);
     if (!store) {
         log->error("{}", store.error().message);
@@ -218,6 +227,9 @@ bool ServeRun::start_api() {
     log->info("api listening address={} data_dir={}", api_url_, data_dir_.string());
     server_->on_stop([this] {
         api_server_->stop();
+        // Clients must not find an address that another program may take once the port is free.
+        std::error_code ignored;
+        std::filesystem::remove(data_dir_ / client::kEndpointFileName, ignored);
         core::logger("main")->info("api closed address={}", api_url_);
     });
     return true;

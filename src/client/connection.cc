@@ -1,7 +1,9 @@
 #include "client/connection.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <pwd.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -87,6 +89,17 @@ core::Result<DataDir> find_data_dir(const ConnectionFlags& flags, const GetEnv& 
     return DataDir{*path, "the default data directory"};
 }
 
+bool serve_holds_lock(const std::filesystem::path& data_dir) {
+    const auto path = data_dir / kLockFileName;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        return false;
+    }
+    const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    ::close(fd);
+    return held;
+}
+
 core::Result<std::string> resolve_url_text(const ConnectionFlags& flags, const GetEnv& getenv,
                                            const core::Result<DataDir>& data_dir) {
     if (flags.api_url) {
@@ -99,6 +112,14 @@ core::Result<std::string> resolve_url_text(const ConnectionFlags& flags, const G
         return data_dir.error();
     }
     auto path = data_dir->path / kEndpointFileName;
+    // A process that ended without removing the file leaves an address that another program
+    // may own now, and the client would send it the token.
+    if (std::filesystem::exists(path) && !serve_holds_lock(data_dir->path)) {
+        return core::Error::io(fmt::format(
+            "{} is left from a tollgate serve that is no longer running ({}); start `tollgate serve` with "
+            "this data directory, or pass --api-url or set TOLLGATE_API_URL",
+            path.string(), data_dir->source));
+    }
     auto text = read_setting_file(path);
     if (!text) {
         return core::Error::io(text.error().message + " (" + data_dir->source +

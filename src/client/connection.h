@@ -17,6 +17,12 @@ namespace tollgate::client {
 inline constexpr std::string_view kDefaultProject = "default";
 inline constexpr std::string_view kEndpointFileName = "api-endpoint";
 inline constexpr std::string_view kTokenFileName = "admin-token";
+// `tollgate serve` holds an exclusive flock on this file while it runs.
+inline constexpr std::string_view kLockFileName = "serve.lock";
+
+// Returns whether a `tollgate serve` process holds the lock of `data_dir`. A file that
+// cannot be opened counts as not held.
+bool serve_holds_lock(const std::filesystem::path& data_dir);
 
 // An http:// URL split into what a connection needs.
 struct ApiUrl {

@@ -26,6 +26,7 @@ import stat
 import pytest
 
 from support.config import config_text, listener, member
+from support.cli import run_cli
 from support.ports import connection_refused, free_port, listening_ports, wait_accepting
 from support.settings import wait_until
 
@@ -208,7 +209,53 @@ def test_data_dir_under_file_fails_start(store_server, tmp_path):
     code, output = process.start_expecting_failure()
 
     assert code == 1
-    assert error_lines(output) == [f"create data directory {blocker / 'data'} failed: Not a directory"]
+    assert error_lines(output) == [f"cannot create data directory {blocker / 'data'}: Not a directory"]
+
+
+def test_data_dir_without_parent_fails_start(store_server, tmp_path):
+    process = store_server(start=False, data_dir=tmp_path / "missing" / "data")
+
+    code, output = process.start_expecting_failure()
+
+    assert code == 1
+    assert error_lines(output) == [
+        f"cannot create data directory {tmp_path / 'missing' / 'data'}: its parent {tmp_path / 'missing'} does "
+        "not exist; create it first or choose another --data-dir"]
+
+
+def test_second_server_on_one_data_dir_fails_start(store_server, tmp_path):
+    first = store_server()
+    second = store_server(start=False, data_dir=first.data_dir, workdir=tmp_path / "second")
+
+    code, output = second.start_expecting_failure()
+
+    assert code == 1
+    assert error_lines(output) == [
+        f"data directory {first.data_dir} is in use by another tollgate serve (pid {first.process.pid}); stop it "
+        "or choose another --data-dir"]
+    assert (first.data_dir / "api-endpoint").read_text() == first.url + "\n"
+
+
+def test_sigterm_removes_api_endpoint(store_server):
+    process = store_server()
+
+    assert process.stop() == 0
+
+    assert not (process.data_dir / "api-endpoint").exists()
+
+
+def test_client_rejects_endpoint_of_killed_server(store_server):
+    process = store_server()
+    process.kill()
+    endpoint_file = process.data_dir / "api-endpoint"
+    assert endpoint_file.exists()
+
+    completed = run_cli(process, "loadbalancer", "list")
+
+    assert completed.returncode == 1
+    assert completed.stderr == (
+        f"error: {endpoint_file} is left from a tollgate serve that is no longer running (TOLLGATE_DATA_DIR); "
+        "start `tollgate serve` with this data directory, or pass --api-url or set TOLLGATE_API_URL\n")
 
 
 def test_token_with_group_permission_fails_start(store_server, tmp_path):
