@@ -18,6 +18,7 @@ import pty
 import select
 import signal
 import subprocess
+import termios
 import time
 
 import pytest
@@ -364,6 +365,8 @@ def test_inspect_p12_prompts_on_terminal(guide_sha256):
             os._exit(127)
     try:
         prompt = _read_until(fd, b"Password of ", b"")
+        # OpenSSL prints the prompt before it turns echo off, so typing waits for that.
+        wait_until(lambda: not termios.tcgetattr(fd)[3] & termios.ECHO, "the prompt to turn echo off")
         os.write(fd, P12_PASSWORD.encode() + b"\n")
         report = _read_until(fd, b"result: 0 errors, 0 warnings", b"")
         status = _wait_exit(pid)
