@@ -1,7 +1,10 @@
 #include "client/connection.h"
 #include "temp_dir.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <map>
@@ -10,6 +13,22 @@ namespace tollgate::client {
 namespace {
 
 using ::tollgate::test::TempDir;
+
+// Holds the data directory's lock for one scope, as a running `tollgate serve` does.
+class ServeLock {
+public:
+    explicit ServeLock(const std::filesystem::path& data_dir)
+        : fd_(::open((data_dir / kLockFileName).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+        EXPECT_GE(fd_, 0);
+        EXPECT_EQ(::flock(fd_, LOCK_EX | LOCK_NB), 0);
+    }
+    ServeLock(const ServeLock&) = delete;
+    ServeLock& operator=(const ServeLock&) = delete;
+    ~ServeLock() { ::close(fd_); }
+
+private:
+    int fd_;
+};
 
 GetEnv environment(std::map<std::string, std::string> variables) {
     return [variables = std::move(variables)](const std::string& name) -> std::optional<std::string> {
@@ -88,6 +107,7 @@ TEST(DefaultDataDir, RelativeXdgDataHomeIsIgnored) {
 TEST(ResolveConnection, ReadsTheDataDirectoryFiles) {
     TempDir dir;
     dir.write("api-endpoint", "http://127.0.0.1:9123\n");
+    ServeLock lock(dir.path());
     dir.write("admin-token", std::string(64, 'a') + "\n");
     ConnectionFlags flags;
     flags.data_dir = dir.path().string();
@@ -98,9 +118,27 @@ TEST(ResolveConnection, ReadsTheDataDirectoryFiles) {
     EXPECT_EQ(settings->project, "default");
 }
 
+TEST(ResolveConnection, EndpointWithoutRunningServeIsRejected) {
+    TempDir dir;
+    dir.write("api-endpoint", "http://127.0.0.1:9123\n");
+    dir.write("admin-token", std::string(64, 'a') + "\n");
+
+    ConnectionFlags flags;
+    flags.data_dir = dir.path().string();
+    auto settings = resolve_connection(flags, environment({}), false);
+
+    ASSERT_FALSE(settings);
+    EXPECT_EQ(
+        settings.error().message,
+        (dir.path() / "api-endpoint").string() +
+            " is left from a tollgate serve that is no longer running (--data-dir); start `tollgate serve` "
+            "with this data directory, or pass --api-url or set TOLLGATE_API_URL");
+}
+
 TEST(ResolveConnection, DataDirFromEnvironment) {
     TempDir dir;
     dir.write("api-endpoint", "http://127.0.0.1:9124");
+    ServeLock lock(dir.path());
     dir.write("admin-token", "secret");
     auto settings = resolve_connection({}, environment({{"TOLLGATE_DATA_DIR", dir.path().string()}}), false);
     ASSERT_TRUE(settings) << settings.error().message;
@@ -111,6 +149,7 @@ TEST(ResolveConnection, DataDirFromEnvironment) {
 TEST(ResolveConnection, FlagsWinOverEnvironmentAndFiles) {
     TempDir dir;
     dir.write("api-endpoint", "http://127.0.0.1:1\n");
+    ServeLock lock(dir.path());
     dir.write("admin-token", "from-data-dir\n");
     dir.write("token", "  from-flag-file \n");
     ConnectionFlags flags;
@@ -131,6 +170,7 @@ TEST(ResolveConnection, FlagsWinOverEnvironmentAndFiles) {
 TEST(ResolveConnection, EnvironmentWinsOverFiles) {
     TempDir dir;
     dir.write("api-endpoint", "http://127.0.0.1:1\n");
+    ServeLock lock(dir.path());
     dir.write("admin-token", "from-data-dir\n");
     auto env = environment({{"TOLLGATE_DATA_DIR", dir.path().string()},
                             {"TOLLGATE_API_URL", "http://127.0.0.1:2"},
@@ -167,6 +207,7 @@ TEST(ResolveConnection, MissingEndpointFileNamesTheFixes) {
 TEST(ResolveConnection, MissingTokenFileNamesTheFixes) {
     TempDir dir;
     dir.write("api-endpoint", "http://127.0.0.1:9000\n");
+    ServeLock lock(dir.path());
     auto settings = resolve_connection({}, environment({{"TOLLGATE_DATA_DIR", dir.path().string()}}), false);
     ASSERT_FALSE(settings);
     EXPECT_EQ(
