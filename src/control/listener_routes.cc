@@ -79,6 +79,16 @@ void normalize_listener(json& object) {
     }
 }
 
+// Records the mandatory client authentication that a client CA implies, so that removing
+// the CA later fails unless the request also turns client authentication off on purpose.
+api::ApiResult<void> prepare_listener(store::Transaction&, const store::Document&, json& body, const json*) {
+    auto ca = body.find("client_ca_tls_container_ref");
+    if (ca != body.end() && ca->is_string() && !body.contains("client_authentication")) {
+        body["client_authentication"] = "mandatory";
+    }
+    return {};
+}
+
 }  // namespace
 
 void add_listener_routes(api::Router& router, ControlPlane& plane) {
@@ -89,6 +99,7 @@ void add_listener_routes(api::Router& router, ControlPlane& plane) {
                         .id_param = "listener_id",
                         .view = listener_view,
                         .normalize = normalize_listener,
+                        .prepare = prepare_listener,
                     });
 }
 

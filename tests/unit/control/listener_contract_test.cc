@@ -386,5 +386,34 @@ TEST_F(ListenerContractTest, OtherProjectCannotSeeOrReference) {
     expect_unchanged(before);
 }
 
+TEST_F(ListenerContractTest, RemovingClientCaLeavesMutualAuthenticationOn) {
+    const std::string lb = create_loadbalancer();
+    const std::string server = insert_server_certificate();
+    tls::test::Issued ca = tls::test::issue({.common_name = "clients", .ca = true});
+    const std::string client_ca =
+        create("/certificates", "certificate",
+               {{"type", "client"}, {"certificate", tls::test::certificate_pem(ca.certificate.get())}});
+    const std::string id = create("/listeners", "listener",
+                                  {{"loadbalancer_id", lb},
+                                   {"protocol", "HTTPS"},
+                                   {"protocol_port", 8443},
+                                   {"default_tls_container_ref", server},
+                                   {"client_ca_tls_container_ref", client_ca}});
+
+    Reply removed =
+        call("PUT", path("/listeners/" + id), {{"listener", {{"client_ca_tls_container_ref", nullptr}}}});
+
+    EXPECT_EQ(removed.status, 400);
+    EXPECT_EQ(
+        removed.message(),
+        "listener.client_authentication: invalid without client_ca_tls_container_ref \"mandatory\": set "
+        "client_ca_tls_container_ref to a client certificate or use none");
+    Reply turned_off =
+        call("PUT", path("/listeners/" + id),
+             {{"listener", {{"client_ca_tls_container_ref", nullptr}, {"client_authentication", "none"}}}});
+    EXPECT_EQ(turned_off.status, 200) << turned_off.body.dump();
+    EXPECT_EQ(turned_off.body["listener"]["client_authentication"], "none");
+}
+
 }  // namespace
 }  // namespace tollgate::control::test
