@@ -174,6 +174,28 @@ std::vector<FieldSpec> healthmonitor_fields() {
     };
 }
 
+bool is_valid_utf8(std::string_view text) {
+    std::size_t index = 0;
+    while (index < text.size()) {
+        const auto lead = static_cast<unsigned char>(text[index]);
+        const std::size_t length = lead < 0x80           ? 1
+                                   : (lead >> 5) == 0x6  ? 2
+                                   : (lead >> 4) == 0xe  ? 3
+                                   : (lead >> 3) == 0x1e ? 4
+                                                         : 0;
+        if (length == 0 || index + length > text.size()) {
+            return false;
+        }
+        for (std::size_t next = 1; next < length; ++next) {
+            if ((static_cast<unsigned char>(text[index + next]) & 0xc0) != 0x80) {
+                return false;
+            }
+        }
+        index += length;
+    }
+    return true;
+}
+
 core::Result<std::string> read_pem_file(const std::string& flag, const std::string& path) {
     std::ifstream file(path, std::ios::binary);
     if (!file) {
@@ -190,6 +212,20 @@ core::Result<std::string> read_pem_file(const std::string& flag, const std::stri
     }
     if (data.size() > kMaxPemFileBytes) {
         return core::Error::invalid(flag + " file " + path + " is larger than 1 MiB; give a PEM file");
+    }
+    // The API takes PEM text in JSON strings, so binary DER or PKCS#12 content cannot be sent.
+    if (data.find("-----BEGIN ") == std::string::npos) {
+        const bool key = flag == "--private-key";
+        return core::Error::invalid(
+            flag + " file " + path +
+            " is not PEM text (no \"-----BEGIN\" line); a DER file converts with `openssl " +
+            (key ? "pkey" : "x509") + " -inform DER -in " + path + " -out " + path +
+            ".pem`, a PKCS#12 bundle with " + "`openssl pkcs12 -in " + path + " -nodes -out " + path +
+            ".pem`");
+    }
+    if (!is_valid_utf8(data)) {
+        return core::Error::invalid(flag + " file " + path +
+                                    " contains bytes that are not UTF-8 text; give the PEM file itself");
     }
     return data;
 }

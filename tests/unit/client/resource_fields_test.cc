@@ -80,6 +80,31 @@ TEST(ConvertFlagValues, PemFilesAreRead) {
                                            ": No such file or directory");
 }
 
+TEST(ConvertFlagValues, BinaryFilesGetAConversionHint) {
+    ::tollgate::test::TempDir temp_dir;
+    const std::filesystem::path& dir = temp_dir.path();
+    temp_dir.write("cert.der", std::string("\x30\x82\x01\x0a\x02\x82", 6));
+    temp_dir.write("bad.pem", "-----BEGIN CERTIFICATE-----\n\xff\n-----END CERTIFICATE-----\n");
+
+    FlagValues values;
+    values.fields = {{"certificate", (dir / "cert.der").string()}};
+    auto der = convert_flag_values(Kind::Certificate, values, nullptr);
+    ASSERT_FALSE(der);
+    const std::string der_path = (dir / "cert.der").string();
+    EXPECT_EQ(der.error().message,
+              "--certificate file " + der_path +
+                  " is not PEM text (no \"-----BEGIN\" line); a DER file converts with `openssl "
+                  "x509 -inform DER -in " +
+                  der_path + " -out " + der_path + ".pem`, a PKCS#12 bundle with `openssl pkcs12 -in " +
+                  der_path + " -nodes -out " + der_path + ".pem`");
+
+    values.fields = {{"certificate", (dir / "bad.pem").string()}};
+    auto bad = convert_flag_values(Kind::Certificate, values, nullptr);
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().message, "--certificate file " + (dir / "bad.pem").string() +
+                                       " contains bytes that are not UTF-8 text; give the PEM file itself");
+}
+
 TEST(ResolveReferences, NamesBecomeIdsAndEmptyClears) {
     FakeApi api;
     ApiClient client(api, "default");
