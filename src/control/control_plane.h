@@ -53,7 +53,7 @@ public:
     // Runs `change` in a write transaction, then checks the whole stored configuration with
     // the configuration loader, prepares it on the data plane, commits, and publishes it.
     // Any failure rolls the transaction back, so the store and the running configuration stay
-    // as they were. `change` fills in the target once it knows the resource's id.
+    // as they were. `change` fills in the target once the resource's id is set.
     api::ApiResult<api::ApiResponse> change(const ChangeFunction& change);
 
 private:
