@@ -242,6 +242,19 @@ void Server::publish(PreparedConfig&& prepared) {
     }
 }
 
+bool Server::covered_by_open_endpoint(const tcp::endpoint& endpoint) const {
+    for (const auto& open : open_endpoints_) {
+        if (open.port() != endpoint.port() || open.address().is_v6() != endpoint.address().is_v6()) {
+            continue;
+        }
+        if (open.address() == endpoint.address() || open.address().is_unspecified() ||
+            endpoint.address().is_unspecified()) {
+            return true;
+        }
+    }
+    return false;
+}
+
 core::Result<WorkerSockets> Server::open_new_listeners(const Snapshot& snapshot) {
     // Destroying `sockets` on an early return closes what this call has opened.
     WorkerSockets sockets(workers_.size());
@@ -251,8 +264,14 @@ core::Result<WorkerSockets> Server::open_new_listeners(const Snapshot& snapshot)
         if (open_endpoints_.contains(endpoint) || opened.contains(endpoint)) {
             continue;
         }
-        if (const int error = check_port_free(endpoint); error != 0) {
-            return listen_error(*listener, error);
+        // The probe cannot tell tollgate's own sockets from another process's, so it is skipped
+        // when an open listener of this process covers the same port: moving a listener between
+        // 0.0.0.0 and a specific address would otherwise always fail against the old socket.
+        // The kernel still refuses the bind when a process without SO_REUSEPORT holds the port.
+        if (!covered_by_open_endpoint(endpoint)) {
+            if (const int error = check_port_free(endpoint); error != 0) {
+                return listen_error(*listener, error);
+            }
         }
         for (std::size_t index = 0; index < workers_.size(); ++index) {
             auto fd = open_listen_socket(endpoint);

@@ -110,6 +110,9 @@ private:
     // Loads, compiles and publishes the configuration. Returns false, keeping what runs
     // now, on any error.
     bool load_and_publish(bool initial);
+    // Returns whether an open listener of this process binds the port of `endpoint` on the same
+    // address or on the unspecified address of its family.
+    bool covered_by_open_endpoint(const boost::asio::ip::tcp::endpoint& endpoint) const;
     core::Result<WorkerSockets> open_new_listeners(const Snapshot& snapshot);
     void wait_for_signal();
     void begin_stop();

@@ -27,6 +27,7 @@ import pytest
 
 from support.config import config_text, listener, member
 from support.cli import run_cli
+from support.elb import create, echo, elb
 from support.ports import connection_refused, free_port, listening_ports, wait_accepting
 from support.settings import wait_until
 
@@ -382,3 +383,21 @@ def test_failed_reload_closes_new_ports(tollgate, tmp_path):
     assert not b_listening_after_failure
     assert restored.succeeded, restored.lines
     assert port_b in listening_ports()
+
+
+def test_vip_address_moves_between_any_and_one_address(store_server, start_backend):
+    backend = start_backend("moved")
+    process = store_server()
+    port = free_port()
+    process.ports.append(port)
+    loadbalancer = create(process, "loadbalancers", "loadbalancer", {"vip_address": "127.0.0.1"})
+    listener = create(process, "listeners", "listener",
+                      {"loadbalancer_id": loadbalancer, "protocol": "HTTP", "protocol_port": port})
+    pool = create(process, "pools", "pool", {"lb_algorithm": "ROUND_ROBIN", "protocol": "HTTP", "listener_id": listener})
+    create(process, f"pools/{pool}/members", "member", {"address": "127.0.0.1", "protocol_port": backend.port})
+    assert echo(port, None, scheme="http").status_code == 200
+
+    for vip_address in (None, "127.0.0.1"):
+        moved = elb(process, "PUT", f"/loadbalancers/{loadbalancer}", {"loadbalancer": {"vip_address": vip_address}})
+        assert moved.status_code == 200, moved.text
+        assert echo(port, None, scheme="http").status_code == 200
