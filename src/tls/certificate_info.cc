@@ -285,7 +285,7 @@ std::vector<std::string> certificate_weaknesses(const CertificateFacts& facts, C
             weak_digest_name(facts.signature_algorithm)));
     } else if (facts.sha1_or_weaker_signature) {
         weaknesses.push_back(fmt::format(
-            "The certificate is signed with {} ({}), which OpenSSL 3 rejects at its default security level 1 "
+            "The certificate is signed with {} ({}), which OpenSSL 3 rejects at security level 1 or higher "
             "and browsers reject entirely. Reissue it with -sha256 in place of -sha1 in openssl x509 -req.",
             weak_digest_name(facts.signature_algorithm), facts.signature_algorithm));
     }

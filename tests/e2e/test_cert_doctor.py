@@ -36,7 +36,7 @@ from support.settings import BINARY, TIMEOUT, wait_until
 
 SHA1_SERVER_WARNING = (
     'warning: Certificate 1 "CN=www.test.com,O=ELB": The certificate is signed with SHA-1 '
-    "(sha1WithRSAEncryption), which OpenSSL 3 rejects at its default security level 1 and browsers "
+    "(sha1WithRSAEncryption), which OpenSSL 3 rejects at security level 1 or higher and browsers "
     "reject entirely. Reissue it with -sha256 in place of -sha1 in openssl x509 -req.")
 SHA1_CLIENT_WARNING = (
     'warning: Certificate 1 "CN=www.test.com,O=ELB": The certificate is signed with SHA-1 '

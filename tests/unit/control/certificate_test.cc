@@ -388,10 +388,9 @@ TEST_F(CertificateTest, WarnsSha1Signature) {
 
     EXPECT_EQ(
         warnings_of(server_object(pem(issued), key_pem(issued))),
-        json(
-            {"Certificate 1 \"CN=sha1.test.com,O=ELB\": The certificate is signed with SHA-1 "
-             "(ecdsa-with-SHA1), which OpenSSL 3 rejects at its default security level 1 and browsers reject "
-             "entirely. Reissue it with -sha256 in place of -sha1 in openssl x509 -req."}));
+        json({"Certificate 1 \"CN=sha1.test.com,O=ELB\": The certificate is signed with SHA-1 "
+              "(ecdsa-with-SHA1), which OpenSSL 3 rejects at security level 1 or higher and browsers reject "
+              "entirely. Reissue it with -sha256 in place of -sha1 in openssl x509 -req."}));
 }
 
 TEST_F(CertificateTest, WarnsVersionOneWithoutSubjectAltName) {

@@ -599,11 +599,10 @@ TEST(CertificateCheck, WarnsSha1Signature) {
 
     EXPECT_TRUE(check.errors.empty()) << joined(check);
     ASSERT_EQ(check.warnings.size(), 1u) << joined(check);
-    EXPECT_EQ(
-        check.warnings[0],
-        "Certificate 1 \"CN=sha1.test.com,O=ELB\": The certificate is signed with SHA-1 "
-        "(ecdsa-with-SHA1), which OpenSSL 3 rejects at its default security level 1 and browsers reject "
-        "entirely. Reissue it with -sha256 in place of -sha1 in openssl x509 -req.");
+    EXPECT_EQ(check.warnings[0],
+              "Certificate 1 \"CN=sha1.test.com,O=ELB\": The certificate is signed with SHA-1 "
+              "(ecdsa-with-SHA1), which OpenSSL 3 rejects at security level 1 or higher and browsers reject "
+              "entirely. Reissue it with -sha256 in place of -sha1 in openssl x509 -req.");
 }
 
 TEST(CertificateCheck, WarnsMd5Signature) {
@@ -620,7 +619,7 @@ TEST(CertificateCheck, WarnsMd5Signature) {
     ASSERT_EQ(check.warnings.size(), 1u) << joined(check);
     EXPECT_EQ(check.warnings[0],
               "Certificate 1 \"CN=md5.test.com,O=ELB\": The certificate is signed with MD5 "
-              "(md5WithRSAEncryption), which OpenSSL 3 rejects at its default security level 1 and browsers "
+              "(md5WithRSAEncryption), which OpenSSL 3 rejects at security level 1 or higher and browsers "
               "reject entirely. Reissue it with -sha256 in place of -sha1 in openssl x509 -req.");
 }
 

@@ -213,8 +213,8 @@ TEST(CertificateWeaknesses, ReportsSha1Signature) {
     ASSERT_EQ(weaknesses.size(), 1u);
     EXPECT_EQ(
         weaknesses[0],
-        "The certificate is signed with SHA-1 (ecdsa-with-SHA1), which OpenSSL 3 rejects at its default "
-        "security level 1 and browsers reject entirely. Reissue it with -sha256 in place of -sha1 in openssl "
+        "The certificate is signed with SHA-1 (ecdsa-with-SHA1), which OpenSSL 3 rejects at security level 1 "
+        "or higher and browsers reject entirely. Reissue it with -sha256 in place of -sha1 in openssl "
         "x509 -req.");
 }
 
