@@ -233,16 +233,6 @@ std::string common_name(X509* certificate) {
     return value;
 }
 
-// Returns subjectAltName entries without their "DNS:" or "IP:" prefix.
-json alternative_names(const std::vector<std::string>& entries) {
-    json names = json::array();
-    for (const std::string& entry : entries) {
-        const std::size_t colon = entry.find(':');
-        names.push_back(colon == std::string::npos ? entry : entry.substr(colon + 1));
-    }
-    return names;
-}
-
 json chain_entry(X509* certificate, const tls::CertificateFacts& facts) {
     return {
         {"subject", facts.subject},
@@ -318,6 +308,16 @@ const json& certificate_defaults() {
 }
 
 }  // namespace
+
+// Returns subjectAltName entries without their "DNS:" or "IP:" prefix.
+nlohmann::json alternative_names(const std::vector<std::string>& entries) {
+    nlohmann::json names = json::array();
+    for (const std::string& entry : entries) {
+        const std::size_t colon = entry.find(':');
+        names.push_back(colon == std::string::npos ? entry : entry.substr(colon + 1));
+    }
+    return names;
+}
 
 api::ApiResult<void> check_certificate_fields(const json& object) {
     for (const auto& [field, value] : object.items()) {

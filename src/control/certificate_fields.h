@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 namespace tollgate::control {
 
@@ -42,6 +43,9 @@ struct CheckedUpload {
 // key text is wiped from `private_key` before returning.
 api::ApiResult<CheckedUpload> check_upload(const std::string& type, const std::string& certificate,
                                            std::string& private_key, KeySource key_source);
+
+// Returns subjectAltName entries without their "DNS:" or "IP:" prefix, as responses show them.
+nlohmann::json alternative_names(const std::vector<std::string>& entries);
 
 // Returns the response object of a stored certificate without warnings, which is also what
 // list filters match: CertificateInfo of the ELB v3 API with private_key masked, and the

@@ -11,8 +11,8 @@
 
 namespace tollgate::control {
 
-// Field of a pool document that links it to a listener at creation; the listener's
-// default_pool_id records the link afterwards, so the loader never sees this field.
+// Field of a pool document that links it to a listener at creation. The listener's
+// default_pool_id records the link afterwards, so this field is not passed to the loader.
 inline constexpr const char* kPoolListenerField = "listener_id";
 
 // Builds {"certificates": [...], "loadbalancers": [...], "pools": [...], "listeners": [...],

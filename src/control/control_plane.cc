@@ -48,6 +48,25 @@ const model::ConfigError& choose_error(const std::vector<model::ConfigError>& er
     return *first;
 }
 
+// Converts a failed data-plane prepare into the API error, naming the target with its API key.
+api::ApiError data_plane_error(const core::Error& error, const ChangeTarget& target) {
+    std::string message = rename_target(error.message, target);
+    if (error.kind == core::ErrorKind::Conflict) {
+        return api::ApiError::conflict(std::move(message));
+    }
+    if (error.kind == core::ErrorKind::InvalidInput) {
+        return api::ApiError::invalid_request(std::move(message));
+    }
+    return api::ApiError::internal(std::move(message));
+}
+
+// Logs a change that the configuration check or the data plane rejected, and returns its error.
+api::ApiError rejected(const ChangeTarget& target, api::ApiError error) {
+    core::logger("api")->info("change rejected resource={} status={} error=\"{}\"", target.label,
+                              error.status, error.message);
+    return error;
+}
+
 }  // namespace
 
 api::ApiError config_error(const std::vector<model::ConfigError>& errors, const ChangeTarget& target) {
@@ -108,29 +127,25 @@ api::ApiResult<api::ApiResponse> ControlPlane::change(const ChangeFunction& chan
     if (!transaction) {
         return store_error(transaction.error());
     }
+
     ChangeTarget target;
     auto response = change(*transaction, target);
     if (!response) {
         return response;
     }
+
     auto loaded = load_stored_config(*transaction);
     if (!loaded) {
         return store_error(loaded.error());
     }
     if (!loaded->ok()) {
-        return config_error(loaded->errors, target);
+        return rejected(target, config_error(loaded->errors, target));
     }
     auto prepared = data_plane_.prepare(loaded->config);
     if (!prepared) {
-        std::string message = rename_target(prepared.error().message, target);
-        if (prepared.error().kind == core::ErrorKind::Conflict) {
-            return api::ApiError::conflict(std::move(message));
-        }
-        if (prepared.error().kind == core::ErrorKind::InvalidInput) {
-            return api::ApiError::invalid_request(std::move(message));
-        }
-        return api::ApiError::internal(std::move(message));
+        return rejected(target, data_plane_error(prepared.error(), target));
     }
+
     auto revision = transaction->commit();
     if (!revision) {
         return store_error(revision.error());

@@ -33,7 +33,7 @@ struct FixedField {
     std::string_view reason;  // completes "use <value>, because ..."
 };
 
-// A body field that holds the id of another resource of the same project.
+// A body field that contains the id of another resource of the same project.
 struct ReferenceField {
     std::string_view field;     // "default_pool_id"
     std::string_view ref_kind;  // "pool"

@@ -2,6 +2,7 @@
 // extension of the ELB API: verifies a client certificate as a handshake with the listener
 // would, without a connection, and explains why it is rejected.
 
+#include "control/certificate_fields.h"
 #include "control/config_document.h"
 #include "control/control_plane.h"
 #include "control/request_body.h"
@@ -116,17 +117,6 @@ api::ApiResult<ListenerTls> listener_tls(store::Transaction& transaction, const 
     settings.policy_name = listener->tls_ciphers_policy;
     result.client_ca_ref = ca->id;
     return result;
-}
-
-// Returns subjectAltName entries without their "DNS:" or "IP:" prefix, as certificate
-// responses show them.
-json alternative_names(const std::vector<std::string>& entries) {
-    json names = json::array();
-    for (const std::string& entry : entries) {
-        const std::size_t colon = entry.find(':');
-        names.push_back(colon == std::string::npos ? entry : entry.substr(colon + 1));
-    }
-    return names;
 }
 
 json chain_entry(const tls::CertificateReport& report) {

@@ -264,10 +264,10 @@ core::Result<WorkerSockets> Server::open_new_listeners(const Snapshot& snapshot)
         if (open_endpoints_.contains(endpoint) || opened.contains(endpoint)) {
             continue;
         }
-        // The probe cannot tell tollgate's own sockets from another process's, so it is skipped
-        // when an open listener of this process covers the same port: moving a listener between
-        // 0.0.0.0 and a specific address would otherwise always fail against the old socket.
-        // The kernel still refuses the bind when a process without SO_REUSEPORT holds the port.
+        // The probe cannot tell this process's sockets from another's, so it is skipped when an
+        // open listener of this process covers the port. Otherwise moving a listener between
+        // 0.0.0.0 and one address would always fail against its old socket. The kernel still
+        // rejects the bind when a process without SO_REUSEPORT has the port.
         if (!covered_by_open_endpoint(endpoint)) {
             if (const int error = check_port_free(endpoint); error != 0) {
                 return listen_error(*listener, error);

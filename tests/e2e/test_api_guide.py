@@ -3,8 +3,8 @@
 tollgate starts with an empty data directory. Every step of the guide is one curl call to
 the API. The calls upload the server certificate and the CA certificate, and create a load
 balancer, an HTTPS listener with mutual authentication, a backend server group bound to it,
-and a backend server. Then a client with the guide's certificate gets the backend's answer, and one
-without a certificate is refused during the handshake.
+and a backend server. Then a client with the guide's certificate gets the backend's response, and one
+without a certificate is rejected during the handshake.
 """
 
 import json

@@ -1,8 +1,8 @@
 """Private keys and the admin token stay secret.
 
-After the guide's certificates are uploaded and used, neither the server key nor the admin
-token appears in the log, in any API response, or on the process's command line, and the
-database contains no PEM private key in any table.
+After the guide's certificates are uploaded and used, the server key and the admin token
+appear nowhere in the log, in API responses or on the process's command line. The database
+contains no PEM private key in any table.
 """
 
 import sqlite3

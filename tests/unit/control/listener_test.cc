@@ -37,7 +37,7 @@ TEST_F(ListenerTest, HttpListenerWithPoolAndMemberIsPublished) {
     EXPECT_EQ(pool_shown.body["pool"]["members"], json::array({{{"id", member}}}));
 }
 
-TEST_F(ListenerTest, InvalidPortNamesTheFieldAndKeepsTheStore) {
+TEST_F(ListenerTest, InvalidPortKeepsStore) {
     const std::string lb = create("/loadbalancers", "loadbalancer", {{"vip_address", "127.0.0.1"}});
     Reply reply = call("POST", path("/listeners"),
                        {{"listener", {{"loadbalancer_id", lb}, {"protocol", "HTTP"}, {"protocol_port", 0}}}});
@@ -49,7 +49,7 @@ TEST_F(ListenerTest, InvalidPortNamesTheFieldAndKeepsTheStore) {
     EXPECT_EQ(data_plane_.published.size(), 1u);
 }
 
-TEST_F(ListenerTest, PortTakenOnTheSameLoadBalancerIsAConflict) {
+TEST_F(ListenerTest, SamePortIsConflict) {
     const std::string lb = create("/loadbalancers", "loadbalancer", {{"vip_address", "127.0.0.1"}});
     const std::string first = create(
         "/listeners", "listener", {{"loadbalancer_id", lb}, {"protocol", "HTTP"}, {"protocol_port", 8080}});
