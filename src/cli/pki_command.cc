@@ -75,6 +75,25 @@ core::Result<pki::KeySpec> key_spec(const IssueFlags& flags) {
     return spec;
 }
 
+// Builds the request of `pki server` or `pki client` from their flags. A client command
+// leaves dns_names and ip_addresses empty, because it has no such flags.
+core::Result<pki::LeafRequest> leaf_request(const PkiArguments& arguments) {
+    auto key = key_spec(arguments.issue);
+    if (!key) {
+        return key.error();
+    }
+    pki::LeafRequest request;
+    request.ca_dir = arguments.ca;
+    request.out_dir = arguments.out;
+    request.common_name = arguments.common_name;
+    request.dns_names = arguments.dns_names;
+    request.ip_addresses = arguments.ip_addresses;
+    request.key = *key;
+    request.days = arguments.issue.given_days();
+    request.force = arguments.issue.force;
+    return request;
+}
+
 void warn_about_server_days(int days) {
     if (days > kAppleMaxServerDays) {
         std::cerr << fmt::format(
@@ -167,25 +186,16 @@ void add_server_command(CLI::App& pki_command) {
                                 pki::kDefaultServerDays));
 
     command->callback(command_callback([arguments] {
-        auto key = key_spec(arguments->issue);
-        if (!key) {
-            return report_error(key.error().message, exit_code_of(key.error()));
+        auto request = leaf_request(*arguments);
+        if (!request) {
+            return report_error(request.error().message, exit_code_of(request.error()));
         }
-        pki::LeafRequest request;
-        request.ca_dir = arguments->ca;
-        request.out_dir = arguments->out;
-        request.common_name = arguments->common_name;
-        request.dns_names = arguments->dns_names;
-        request.ip_addresses = arguments->ip_addresses;
-        request.key = *key;
-        request.days = arguments->issue.given_days();
-        request.force = arguments->issue.force;
-        auto issued = pki::create_server_certificate(request);
+        auto issued = pki::create_server_certificate(*request);
         if (!issued) {
             return report_error(issued.error().message, exit_code_of(issued.error()));
         }
-        warn_about_server_days(request.days.value_or(pki::kDefaultServerDays));
-        print_server_result(std::cout, *issued, request.ca_dir);
+        warn_about_server_days(request->days.value_or(pki::kDefaultServerDays));
+        print_server_result(std::cout, *issued, request->ca_dir);
         return 0;
     }));
 }
@@ -202,22 +212,15 @@ void add_client_command(CLI::App& pki_command) {
                     fmt::format("Validity in days [default: {}]", pki::kDefaultClientDays));
 
     command->callback(command_callback([arguments] {
-        auto key = key_spec(arguments->issue);
-        if (!key) {
-            return report_error(key.error().message, exit_code_of(key.error()));
+        auto request = leaf_request(*arguments);
+        if (!request) {
+            return report_error(request.error().message, exit_code_of(request.error()));
         }
-        pki::LeafRequest request;
-        request.ca_dir = arguments->ca;
-        request.out_dir = arguments->out;
-        request.common_name = arguments->common_name;
-        request.key = *key;
-        request.days = arguments->issue.given_days();
-        request.force = arguments->issue.force;
-        auto issued = pki::create_client_certificate(request);
+        auto issued = pki::create_client_certificate(*request);
         if (!issued) {
             return report_error(issued.error().message, exit_code_of(issued.error()));
         }
-        print_client_result(std::cout, *issued, request.ca_dir);
+        print_client_result(std::cout, *issued, request->ca_dir);
         return 0;
     }));
 }
