@@ -62,6 +62,19 @@ core::Result<IssuedFiles> add_pair_files(const KeyPair& pair, const Paths& paths
     return IssuedFiles{paths.certificate, paths.key, tls::inspect_certificate(pair.certificate.get())};
 }
 
+// Writes a newly issued certificate and its key to `paths`.
+core::Result<IssuedFiles> write_pair(const KeyPair& pair, const Paths& paths, bool force) {
+    std::vector<OutputFile> files;
+    auto issued = add_pair_files(pair, paths, files);
+    if (!issued) {
+        return issued;
+    }
+    if (auto written = write_output_files(files, force); !written) {
+        return written.error();
+    }
+    return issued;
+}
+
 core::Result<tls::X509Ptr> load_certificate(const fs::path& path, std::string_view what) {
     auto text = read_small_file(path, what);
     if (!text) {
@@ -162,15 +175,7 @@ core::Result<IssuedFiles> create_leaf(const LeafRequest& request, const Certific
     if (!pair) {
         return pair.error();
     }
-    std::vector<OutputFile> files;
-    auto issued = add_pair_files(*pair, paths, files);
-    if (!issued) {
-        return issued;
-    }
-    if (auto written = write_output_files(files, request.force); !written) {
-        return written.error();
-    }
-    return issued;
+    return write_pair(*pair, paths, request.force);
 }
 
 std::string friendly_name(X509* certificate) {
@@ -259,15 +264,7 @@ core::Result<IssuedFiles> create_ca(const CaRequest& request, std::chrono::syste
     if (!pair) {
         return pair.error();
     }
-    std::vector<OutputFile> files;
-    auto issued = add_pair_files(*pair, paths, files);
-    if (!issued) {
-        return issued;
-    }
-    if (auto written = write_output_files(files, request.force); !written) {
-        return written.error();
-    }
-    return issued;
+    return write_pair(*pair, paths, request.force);
 }
 
 core::Result<IssuedFiles> create_server_certificate(const LeafRequest& request,
