@@ -42,7 +42,7 @@ HttpTransportOptions options_for(const std::string& url_text,
     return HttpTransportOptions{*url, "the-token", timeout};
 }
 
-// Reads one request from `socket` and answers it with `body`.
+// Reads one request from `socket` and responds to it with `body`.
 http::request<http::string_body> answer(tcp::socket& socket, beast::flat_buffer& buffer,
                                         const std::string& body) {
     http::request<http::string_body> request;
