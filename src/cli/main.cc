@@ -1,5 +1,6 @@
 #include "cli/cert_command.h"
 #include "cli/client_commands.h"
+#include "cli/demo_backend.h"
 #include "cli/pki_command.h"
 #include "cli/serve.h"
 
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
     tollgate::cli::add_client_commands(app);
     tollgate::cli::add_cert_command(app);
     tollgate::cli::add_pki_command(app);
+    tollgate::cli::add_demo_backend_command(app);
 
     CLI11_PARSE(app, argc, argv);
     return 0;

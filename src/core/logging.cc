@@ -10,7 +10,7 @@ namespace tollgate::core {
 namespace {
 
 constexpr std::array kLoggerNames = {"main",     "config", "tls", "proxy", "upstream",
-                                     "balancer", "store",  "api", "bench"};
+                                     "balancer", "store",  "api", "bench", "demo"};
 
 std::once_flag init_once;
 
