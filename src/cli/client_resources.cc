@@ -266,7 +266,9 @@ void add_field_flags(CLI::App& leaf, ResourceCommand& command, bool creating) {
         }
         if (spec.type == FlagType::InsertHeaders) {
             // One value per flag, so that a header cannot swallow the positional argument.
-            leaf.add_option(spec.flags, command.insert_headers, help)->type_name("NAME=VALUE")->expected(1);
+            leaf.add_option(spec.flags, command.insert_headers, help)
+                ->type_name("NAME=VALUE")
+                ->allow_extra_args(false);
             continue;
         }
         CLI::Option* option = leaf.add_option(spec.flags, command.raw[spec.field], help);

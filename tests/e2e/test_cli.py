@@ -48,7 +48,8 @@ def set_up_guide(server, guide, backend_port, listener_port):
     return show_json(server, "listener", "create", "--name", "web", "--loadbalancer", "edge", "--protocol", "HTTPS",
                      "--port", listener_port, "--server-certificate", "server-cert", "--client-ca", "ca-cert",
                      "--client-authentication", "mandatory", "--default-pool", "app",
-                     "--insert-header", "X-Forwarded-Clientcert-subjectdn-enable=true")
+                     "--insert-header", "X-Forwarded-Clientcert-subjectdn-enable=true",
+                     "--insert-header", "X-Forwarded-Clientcert-clientverify-enable=true")
 
 
 def test_guide_through_cli(server, guide_sha256, start_backend):
@@ -67,6 +68,7 @@ def test_guide_through_cli(server, guide_sha256, start_backend):
     assert with_certificate.header("X-Backend-Name") == "app-1"
     headers = dict((name.lower(), value) for name, value in backend.last_headers())
     assert headers["x-forwarded-clientcert-subjectdn"] == guide_sha256.client.subject
+    assert headers["x-forwarded-clientcert-clientverify"] == "SUCCESS"
 
     received = len(backend.requests())
     without_certificate = curl(url)
