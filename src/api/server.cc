@@ -1,5 +1,6 @@
 #include "api/server.h"
 
+#include "console/files.h"
 #include "core/logging.h"
 
 #include <fmt/format.h>
@@ -177,6 +178,12 @@ Server::Server(asio::io_context& io, ServerOptions options, Router router, Admin
       token_(std::move(token)),
       acceptor_(io) {
     router_.add("GET", "/versions", versions);
+    for (const console::File& file : console::files()) {
+        static_files_.add(fmt::format("/console/{}", file.path), file.content_type, file.body);
+        if (file.path == "index.html") {
+            static_files_.add("/", file.content_type, file.body);
+        }
+    }
 }
 
 core::Result<tcp::endpoint> Server::start() {
@@ -334,6 +341,9 @@ HttpResponse Server::respond(const HttpRequest& request) {
     std::string_view path = target.substr(0, target.find('?'));
     std::string_view query =
         path.size() < target.size() ? target.substr(path.size() + 1) : std::string_view{};
+    if (static_files_.contains(path)) {
+        return respond_static(request, path, request_id);
+    }
 
     auto result = dispatch(request, path, query, request_id);
     HttpResponse response;
@@ -362,6 +372,20 @@ HttpResponse Server::respond(const HttpRequest& request) {
                              request.method_string(), path, status, request_id, elapsed.count(),
                              status >= 500 ? error_text : std::string());
     return response;
+}
+
+HttpResponse Server::respond_static(const HttpRequest& request, std::string_view path,
+                                    const std::string& request_id) {
+    auto response = static_files_.respond(request, path, request_id);
+    if (!response) {
+        auto error = ApiError::method_not_allowed(request.method_string(), path);
+        response = make_error_response(error, request_id, request.version(), request.keep_alive());
+        response->set(http::field::allow, "GET, HEAD");
+    }
+    // The console loads a dozen files on every visit, so their lines go to debug.
+    core::logger("api")->debug("{} {} status={} request_id={}", request.method_string(), path,
+                               response->result_int(), request_id);
+    return std::move(*response);
 }
 
 ApiResult<ApiResponse> Server::dispatch(const HttpRequest& request, std::string_view path,

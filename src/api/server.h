@@ -2,6 +2,7 @@
 
 #include "api/auth.h"
 #include "api/router.h"
+#include "api/static_files.h"
 #include "core/error.h"
 
 #include <boost/asio/awaitable.hpp>
@@ -32,8 +33,10 @@ using HttpResponse = boost::beast::http::response<boost::beast::http::string_bod
 
 // The REST API server: HTTP/1.1 with keep-alive, one coroutine per connection on the
 // caller's io_context. Requests under /v3/ must send X-Auth-Token; other paths, such as
-// the built-in GET /versions, need no token. Every response has Content-Type
-// application/json and an X-Request-Id header, which equals `request_id` in error bodies.
+// the built-in GET /versions, need no token. Every response has an X-Request-Id header,
+// which equals `request_id` in error bodies. API responses have Content-Type
+// application/json. The web console is served at / and its files under /console/, see
+// StaticFiles.
 //
 // All member functions must run on the io_context's thread, and the Server must outlive
 // the io_context's run(); use boost::asio::post to call stop() from another thread.
@@ -63,12 +66,15 @@ private:
         boost::beast::tcp_stream& stream, boost::beast::flat_buffer& buffer,
         boost::beast::http::request_parser<boost::beast::http::string_body>& parser);
     boost::asio::awaitable<void> reject_unreadable(boost::beast::tcp_stream& stream, const ApiError& error);
+    HttpResponse respond_static(const HttpRequest& request, std::string_view path,
+                                const std::string& request_id);
     ApiResult<ApiResponse> dispatch(const HttpRequest& request, std::string_view path, std::string_view query,
                                     const std::string& request_id);
 
     boost::asio::io_context& io_;
     ServerOptions options_;
     Router router_;
+    StaticFiles static_files_;
     AdminToken token_;
     boost::asio::ip::tcp::acceptor acceptor_;
     std::unordered_set<boost::beast::tcp_stream*> connections_;
