@@ -25,7 +25,8 @@ const nav = document.getElementById("nav");
 const signOutButton = document.getElementById("sign-out");
 const projectLabel = document.getElementById("project");
 let signInMessage = "";
-// Routes render asynchronously; a render that finishes after a newer one started is dropped.
+// Pages render asynchronously into elements they create, so a page that finishes loading after
+// the user moved on writes only to detached elements. The count keeps the focus on the newest page.
 let renderCount = 0;
 
 function showSignIn() {
@@ -93,6 +94,7 @@ async function route() {
         showSignIn();
         return;
     }
+
     const path = hash ? hash.slice(1) : "";
     const found = routes.map((entry) => ({ entry, match: entry.pattern.exec(path) })).find((item) => item.match);
     if (!found) {
@@ -103,10 +105,11 @@ async function route() {
     signOutButton.hidden = false;
     projectLabel.textContent = `Project ${session.project}`;
     markNavigation(found.entry.nav);
+
     renderCount += 1;
     const current = renderCount;
     const params = found.match.slice(1).map(decodeURIComponent);
-    await found.entry.render(main, ...params, () => current === renderCount);
+    await found.entry.render(main, ...params);
     if (current === renderCount) {
         const heading = main.querySelector("h1");
         if (heading && !main.contains(document.activeElement)) {

@@ -1,8 +1,9 @@
 // Small DOM helpers shared by the pages. Text always goes in as text nodes, never as HTML,
 // so names and messages from the API cannot inject markup.
 
-// Creates an element. `attributes` sets properties for on* handlers, `className`, `hidden`,
-// `disabled` and `checked`, and attributes for everything else; children are nodes or text.
+// Creates an element. `attributes` sets event listeners for on* functions, the properties
+// `className`, `hidden`, `disabled`, `checked` and `value`, and attributes for every other
+// name. Children are nodes or text.
 export function el(tag, attributes = {}, ...children) {
     const element = document.createElement(tag);
     for (const [name, value] of Object.entries(attributes)) {
@@ -73,7 +74,7 @@ export function dataTable(caption, columns, rows, emptyText) {
             el("thead", {}, head), el("tbody", {}, body)));
 }
 
-// Builds a status badge; `kind` picks its colour and the text says the same in words.
+// Builds a status badge. `kind` picks its colour, and the text states the same in words.
 export function badge(text, kind) {
     return el("span", { className: `badge badge-${kind}` }, text);
 }

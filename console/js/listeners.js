@@ -50,8 +50,8 @@ function listenerFields(context, listener) {
     ];
 }
 
-// Builds the request object from the form; an empty choice is left out on create, so that
-// the API's message names the missing field, and is null on update, which clears it.
+// Builds the request object from the form. On create an empty choice is left out, so the
+// API's message names the missing field. On update it is null, which clears the field.
 function listenerBody(values, loadbalancer, editing) {
     const empty = editing ? null : undefined;
     const body = { name: values.name, default_pool_id: values.default_pool_id || empty };

@@ -382,7 +382,7 @@ HttpResponse Server::respond_static(const HttpRequest& request, std::string_view
         response = make_error_response(error, request_id, request.version(), request.keep_alive());
         response->set(http::field::allow, "GET, HEAD");
     }
-    // The console loads a dozen files on every visit, so their lines go to debug.
+    // A visit of the console loads all of its files, so their lines go to debug.
     core::logger("api")->debug("{} {} status={} request_id={}", request.method_string(), path,
                                response->result_int(), request_id);
     return std::move(*response);

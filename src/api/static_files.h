@@ -18,10 +18,10 @@ inline constexpr std::string_view kStaticContentSecurityPolicy =
     "form-action 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 // Files served without a token by GET and HEAD at fixed paths, such as the web console.
-// Every response has Content-Type, an ETag, `Cache-Control: no-cache` (the browser keeps a
-// copy and asks with If-None-Match whether it is current, and gets 304 while it is),
-// Content-Security-Policy, X-Content-Type-Options: nosniff, Referrer-Policy: no-referrer and
-// X-Frame-Options: DENY.
+// Every response has Content-Type, Content-Security-Policy, X-Content-Type-Options: nosniff,
+// Referrer-Policy: no-referrer, X-Frame-Options: DENY, an ETag and `Cache-Control: no-cache`.
+// With no-cache the browser keeps a copy but sends If-None-Match before using it, and the
+// server returns 304 while the ETag is current.
 class StaticFiles {
 public:
     using Request = boost::beast::http::request<boost::beast::http::string_body>;

@@ -85,7 +85,8 @@ def test_static_files_headers(server):
     assert index.headers["X-Frame-Options"] == "DENY"
     # No inline script or style: every <script> has a src, and there is no <style> or style="".
     assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", index.text) == []
-    assert "<style" not in index.text and "style=" not in index.text
+    assert "<style" not in index.text
+    assert "style=" not in index.text
 
     script = session.get(f"{server.url}/console/js/app.js", timeout=TIMEOUT)
     assert script.status_code == 200
@@ -257,7 +258,7 @@ def test_browser_with_client_certificate(server, start_backend, guide_sha256, tm
     port = build_browser_listener(server, guide_sha256, backend, tmp_path / "loopback")
     origin = f"https://127.0.0.1:{port}"
 
-    # A profile that holds the guide's client.p12 and trusts the guide's CA.
+    # A profile with the guide's client.p12 that trusts the guide's CA.
     holder = Browser(tmp_path / "holder")
     database = create_nss_database(holder.home)
     trust_ca(database, guide_sha256.ca_cert)
@@ -277,9 +278,9 @@ def test_browser_with_client_certificate(server, start_backend, guide_sha256, tm
     subject = [value for name, value in received["headers"] if name.lower() == "x-forwarded-clientcert-subjectdn"]
     assert subject, received
 
-    # A profile that trusts the CA but holds no client certificate is refused in the handshake.
-    # Chromium 156 sends an empty certificate message, tollgate ends the TLS 1.3 handshake
-    # with the certificate_required alert, and Chromium shows ERR_SOCKET_NOT_CONNECTED.
+    # A profile that trusts the CA but has no client certificate is rejected in the handshake.
+    # tollgate logs reason=no_certificate, and Chromium 156 shows ERR_SOCKET_NOT_CONNECTED
+    # on its error page (openssl s_server with -Verify 1 gets the same page from it).
     requests_before = len(backend.requests())
     log_start = len(server.log_lines())
     stranger = Browser(tmp_path / "stranger")
@@ -452,3 +453,57 @@ def test_keyboard_opens_and_closes_dialog(console):
     console.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
     wait_until(lambda: console.dialog() is None, "the dialog to close on Escape")
     assert console.driver.switch_to.active_element == create_button
+
+
+def test_listener_edit_and_delete(console, server, guide_sha256, start_backend):
+    backend = start_backend("edit")
+    port = free_port()
+    server.ports.append(port)
+    certificate = create(server, "certificates", "certificate", {
+        "name": "server", "type": "server", "certificate": guide_sha256.server_cert.read_text(),
+        "private_key": guide_sha256.server_key.read_text()})
+    ca = create(server, "certificates", "certificate", {"name": "ca", "type": "client",
+                                                        "certificate": guide_sha256.ca_cert.read_text()})
+    loadbalancer = create(server, "loadbalancers", "loadbalancer", {"name": "edge", "vip_address": "127.0.0.1"})
+    listener = create(server, "listeners", "listener", {
+        "name": "web", "loadbalancer_id": loadbalancer, "protocol": "HTTPS", "protocol_port": port,
+        "default_tls_container_ref": certificate, "client_ca_tls_container_ref": ca})
+    pool = create(server, "pools", "pool", {"name": "app", "lb_algorithm": "ROUND_ROBIN", "protocol": "HTTP",
+                                            "listener_id": listener})
+    create(server, f"pools/{pool}/members", "member", {"address": "127.0.0.1", "protocol_port": backend.port})
+
+    # Turning mutual authentication off sends client_authentication none and no CA.
+    console.go("Load balancers")
+    console.click("edge")
+    console.wait_heading("Load balancer edge")
+    console.click_in_row("web", "Edit")
+    wait_until(console.dialog, "the Edit listener dialog")
+    assert console.field("Frontend port").get_attribute("disabled") == "true"
+    assert console.field("Mutual authentication").is_selected()
+    console.field("Mutual authentication").click()
+    console.fill("Response timeout (s)", "30")
+    assert console.submit("Save")
+    console.wait_notice(f"Saved listener web on port {port}.")
+    edited = elb(server, "GET", f"/listeners/{listener}").json()["listener"]
+    assert edited["client_authentication"] == "none"
+    assert edited["client_ca_tls_container_ref"] is None
+    assert edited["member_timeout"] == 30
+    assert edited["default_pool_id"] == pool
+    assert echo(port, None).status_code == 200
+
+    # Removing the backend server, then deleting the listener.
+    console.click("app")
+    console.wait_heading("Backend server group app")
+    console.click_in_row(str(backend.port), "Remove")
+    console.click("Remove")
+    console.wait_notice(f"Removed backend server 127.0.0.1:{backend.port}.")
+    assert elb(server, "GET", f"/pools/{pool}/members").json()["members"] == []
+
+    console.go("Load balancers")
+    console.click("edge")
+    console.wait_heading("Load balancer edge")
+    console.click_in_row("web", "Delete")
+    console.click("Delete")
+    console.wait_notice("Deleted listener web.")
+    assert listed(server, "listeners") == []
+    assert "No listeners yet." in console.main_text()

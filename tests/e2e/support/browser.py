@@ -148,8 +148,8 @@ class Browser:
         self._service = None
 
     def start(self):
-        assert CHROMIUM.exists() and CHROMEDRIVER.exists(), (
-            "chromium and chromium-driver are not installed: run scripts/setup")
+        assert CHROMIUM.exists(), f"{CHROMIUM} not found: run scripts/setup to install chromium"
+        assert CHROMEDRIVER.exists(), f"{CHROMEDRIVER} not found: run scripts/setup to install chromium-driver"
         options = webdriver.ChromeOptions()
         options.binary_location = str(CHROMIUM)
         for switch in ["--headless=new", f"--user-data-dir={self.profile}",
