@@ -73,7 +73,7 @@ private:
 
 // The listeners' counters of one process. The control thread gets them when it builds a
 // snapshot, and a scrape reads them from any thread. A listener's counters live as long as
-// a snapshot or a connection holds them, so a deleted listener's series leave the next
+// a snapshot or a connection references them, so a deleted listener's series leave the next
 // scrape after its last connection closes.
 class StatsRegistry {
 public:

@@ -90,12 +90,12 @@ TEST(StatsRegistry, TotalsSumEveryWorker) {
 
 TEST(StatsRegistry, ForgetsReleasedListeners) {
     StatsRegistry registry(1);
-    auto kept = registry.listener("kept", "lb1");
-    registry.listener("dropped", "lb1");  // no snapshot holds it
+    auto referenced = registry.listener("referenced", "lb1");
+    registry.listener("dropped", "lb1");  // no snapshot references it
 
     std::vector<ListenerTotals> totals = registry.totals();
     ASSERT_EQ(totals.size(), 1u);
-    EXPECT_EQ(totals[0].listener_id, "kept");
+    EXPECT_EQ(totals[0].listener_id, "referenced");
 }
 
 TEST(WorkerListenerStats, OwnsItsCacheLines) {
