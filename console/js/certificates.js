@@ -85,10 +85,10 @@ function certificateFields() {
         { name: "certificate", label: "Certificate content", kind: "textarea", required: true,
             placeholder: "-----BEGIN CERTIFICATE-----",
             hint: "PEM text. For a server certificate, the certificate first, then its intermediate CA certificates.",
-            upload: { label: "Or load a file", accept: ".crt,.pem,.cer,.txt" } },
+            upload: { label: "Or load the certificate from a file", accept: ".crt,.pem,.cer,.txt" } },
         { name: "private_key", label: "Private key", kind: "textarea", required: true, visibleWhen: isServer,
             placeholder: "-----BEGIN PRIVATE KEY-----", hint: "PEM text of the key generated with the certificate.",
-            upload: { label: "Or load a file", accept: ".key,.pem,.txt" } },
+            upload: { label: "Or load the key from a file", accept: ".key,.pem,.txt" } },
         { name: "domain", label: "Domain name", hint: "Optional. Host names separated by commas, without spaces." },
         { name: "description", label: "Description" },
     ];
