@@ -344,6 +344,9 @@ HttpResponse Server::respond(const HttpRequest& request) {
     if (static_files_.contains(path)) {
         return respond_static(request, path, request_id);
     }
+    if (auto text = text_resources_.find(path); text != text_resources_.end()) {
+        return respond_text(request, text->second, request_id);
+    }
 
     auto result = dispatch(request, path, query, request_id);
     HttpResponse response;
@@ -386,6 +389,31 @@ HttpResponse Server::respond_static(const HttpRequest& request, std::string_view
     core::logger("api")->debug("{} {} status={} request_id={}", request.method_string(), path,
                                response->result_int(), request_id);
     return std::move(*response);
+}
+
+void Server::add_text_resource(std::string path, TextResource resource) {
+    text_resources_.insert_or_assign(std::move(path), std::move(resource));
+}
+
+HttpResponse Server::respond_text(const HttpRequest& request, const TextResource& resource,
+                                  const std::string& request_id) {
+    if (request.method() != http::verb::get && request.method() != http::verb::head) {
+        auto error = ApiError::method_not_allowed(request.method_string(), request.target());
+        HttpResponse response =
+            make_error_response(error, request_id, request.version(), request.keep_alive());
+        response.set(http::field::allow, "GET, HEAD");
+        return response;
+    }
+    HttpResponse response =
+        make_json_response(200, resource.render(), request_id, request.version(), request.keep_alive());
+    response.set(http::field::content_type, resource.content_type);
+    response.set(http::field::cache_control, "no-store");
+    if (request.method() == http::verb::head) {
+        // The Content-Length header stays that of the GET response, as HEAD requires, and the
+        // serializer writes the empty body.
+        response.body().clear();
+    }
+    return response;
 }
 
 ApiResult<ApiResponse> Server::dispatch(const HttpRequest& request, std::string_view path,

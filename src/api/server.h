@@ -16,6 +16,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
 #include <unordered_set>
 
@@ -29,6 +31,13 @@ struct ServerOptions {
 };
 
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
+
+// A document outside the JSON API that GET and HEAD return without a token, such as the
+// Prometheus metrics. `render` runs on the API thread for every request.
+struct TextResource {
+    std::string content_type;
+    std::function<std::string()> render;
+};
 using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
 
 // The REST API server: HTTP/1.1 with keep-alive, one coroutine per connection on the
@@ -57,6 +66,9 @@ public:
     // Builds the response to one parsed request: authentication, routing, body checks and the handler.
     HttpResponse respond(const HttpRequest& request);
 
+    // Serves `resource` at `path` (for example "/metrics"), before the routes of the router.
+    void add_text_resource(std::string path, TextResource resource);
+
 private:
     boost::asio::awaitable<void> accept_loop();
     boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket);
@@ -68,6 +80,8 @@ private:
     boost::asio::awaitable<void> reject_unreadable(boost::beast::tcp_stream& stream, const ApiError& error);
     HttpResponse respond_static(const HttpRequest& request, std::string_view path,
                                 const std::string& request_id);
+    HttpResponse respond_text(const HttpRequest& request, const TextResource& resource,
+                              const std::string& request_id);
     ApiResult<ApiResponse> dispatch(const HttpRequest& request, std::string_view path, std::string_view query,
                                     const std::string& request_id);
 
@@ -75,6 +89,7 @@ private:
     ServerOptions options_;
     Router router_;
     StaticFiles static_files_;
+    std::map<std::string, TextResource, std::less<>> text_resources_;
     AdminToken token_;
     boost::asio::ip::tcp::acceptor acceptor_;
     std::unordered_set<boost::beast::tcp_stream*> connections_;

@@ -65,6 +65,8 @@ protected:
 
         server_ = std::make_unique<Server>(io_, ServerOptions{.address = "127.0.0.1", .port = 0},
                                            make_router(), std::move(*token));
+        server_->add_text_resource("/metrics",
+                                   {"text/plain; version=0.0.4", [] { return std::string("up 1\n"); }});
         auto endpoint = server_->start();
         ASSERT_TRUE(endpoint) << endpoint.error().message;
         endpoint_ = *endpoint;
@@ -160,6 +162,20 @@ TEST_F(ServerTest, VersionsWithoutToken) {
     EXPECT_EQ(response[http::field::content_type], "application/json");
     EXPECT_EQ(response["X-Request-Id"].size(), 32u);
     EXPECT_EQ(body_of(response), nlohmann::json::parse(R"({"versions":[{"id":"v3","status":"CURRENT"}]})"));
+}
+
+TEST_F(ServerTest, TextResourceWithoutToken) {
+    auto response = send(http::verb::get, "/metrics", {}, false);
+    EXPECT_EQ(response.result_int(), 200);
+    EXPECT_EQ(response[http::field::content_type], "text/plain; version=0.0.4");
+    EXPECT_EQ(response[http::field::cache_control], "no-store");
+    EXPECT_EQ(response.body(), "up 1\n");
+}
+
+TEST_F(ServerTest, TextResourceRejectsPost) {
+    auto response = send(http::verb::post, "/metrics", {}, false);
+    EXPECT_EQ(response.result_int(), 405);
+    EXPECT_EQ(response[http::field::allow], "GET, HEAD");
 }
 
 TEST_F(ServerTest, MissingTokenIs401) {
