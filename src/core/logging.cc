@@ -9,8 +9,8 @@
 namespace tollgate::core {
 namespace {
 
-constexpr std::array kLoggerNames = {"main",     "config", "tls", "proxy", "upstream",
-                                     "balancer", "store",  "api", "bench", "demo"};
+constexpr std::array kLoggerNames = {"main",  "config", "tls",   "proxy", "upstream", "balancer",
+                                     "store", "api",    "bench", "demo",  "health"};
 
 std::once_flag init_once;
 

@@ -1,6 +1,5 @@
 // Reading of the `healthmonitors` collection: the probe settings of each pool, at most one
-// monitor per pool. The monitors are validated and kept in the Config, but no member is
-// probed yet.
+// monitor per pool.
 
 #include "model/config_context.h"
 
@@ -280,11 +279,6 @@ void read_healthmonitors(const YAML::Node& list, LoadContext& context) {
                     [&](FieldReader& reader, HealthMonitor& monitor) {
                         read_healthmonitor(reader, monitor, context, monitored_pools);
                     });
-    if (!context.result.config.healthmonitors.empty()) {
-        context.warn({"", "healthmonitors", "active health checks not implemented yet", std::nullopt,
-                      "the monitors are validated and stored, but no member is probed, so a member that is "
-                      "down still receives requests"});
-    }
 }
 
 }  // namespace tollgate::model

@@ -91,6 +91,38 @@ void read_unsupported_pool_features(FieldReader& reader) {
     }
 }
 
+// Reads passive_health_check, a tollgate extension. Absent fields keep their defaults.
+void read_passive_health_check(FieldReader& reader, PassiveHealthCheck& check) {
+    auto node = reader.mapping("passive_health_check",
+                               "use a mapping with enable, consecutive_failures, ejection_time and "
+                               "max_ejection_time, or remove it");
+    if (!node) {
+        return;
+    }
+    FieldReader fields(*node, reader.resource(), reader.errors(), "passive_health_check.");
+    if (auto enable = fields.boolean("enable")) {
+        check.enable = *enable;
+    }
+    if (auto failures = fields.integer("consecutive_failures", 1, 100)) {
+        check.consecutive_failures = static_cast<int>(*failures);
+    }
+    auto ejection = fields.integer("ejection_time", 1, 3600);
+    if (ejection) {
+        check.ejection_time = std::chrono::seconds(*ejection);
+    }
+    auto max_ejection = fields.integer("max_ejection_time", 1, 3600);
+    if (max_ejection) {
+        check.max_ejection_time = std::chrono::seconds(*max_ejection);
+    }
+    fields.finish();
+    if (check.max_ejection_time < check.ejection_time) {
+        fields.error("max_ejection_time",
+                     "shorter than ejection_time " + std::to_string(check.ejection_time.count()) + " s",
+                     std::to_string(check.max_ejection_time.count()),
+                     "set max_ejection_time to at least ejection_time");
+    }
+}
+
 void read_member(FieldReader& reader, Member& member) {
     std::string address_fix = "use an IPv4 or IPv6 address without brackets, such as 127.0.0.1 or ::1";
     if (reader.require("address", address_fix)) {
@@ -180,6 +212,7 @@ void read_pool(FieldReader& reader, Pool& pool, LoadContext& context) {
         read_members(*members, reader, pool);
     }
     read_unsupported_pool_features(reader);
+    read_passive_health_check(reader, pool.passive_health_check);
     ignore_cloud_fields(reader);
 
     if (!pool.id.empty()) {

@@ -125,11 +125,23 @@ struct Member {
     int weight = 1;  // 0 to 100; 0 takes no new requests
 };
 
+// Passive health checking of a pool's members, a tollgate extension of the ELB pool: a member
+// whose requests fail `consecutive_failures` times in a row (connect failure, no response or
+// a 5xx status) gets no requests for `ejection_time`. Each further ejection without a
+// successful request in between doubles the time, up to `max_ejection_time`.
+struct PassiveHealthCheck {
+    bool enable = true;
+    int consecutive_failures = 5;
+    std::chrono::seconds ejection_time{30};
+    std::chrono::seconds max_ejection_time{300};
+};
+
 struct Pool {
     std::string id;
     std::string name;
     LbAlgorithm lb_algorithm = LbAlgorithm::RoundRobin;
     std::vector<Member> members;
+    PassiveHealthCheck passive_health_check;
 };
 
 enum class MonitorType { Http, Https, Tcp };
@@ -149,8 +161,7 @@ struct ExpectedCodes {
     bool contains(int status) const;
 };
 
-// Active health check settings of one pool. Stored and validated only: no member is
-// probed yet.
+// Active health check settings of one pool: how the members are probed.
 struct HealthMonitor {
     std::string id;
     std::string name;

@@ -148,6 +148,7 @@ int Server::run() {
               workers_.size());
     wait_for_signal();
     control_.run();
+    checker_.stop();
     for (auto& worker : workers_) {
         worker->stop();
     }
@@ -193,7 +194,7 @@ bool Server::load_and_publish(bool initial) {
 
 core::Result<PreparedConfig> Server::prepare(const model::Config& config) {
     auto log = core::logger("config");
-    auto compiled = compile_snapshot(config, generation_ + 1, workers_.size(), tls_cache_);
+    auto compiled = compile_snapshot(config, generation_ + 1, workers_.size(), tls_cache_, health_);
     for (const auto& warning : compiled.warnings) {
         log->warn("{}", warning);
     }
@@ -237,9 +238,23 @@ void Server::publish(PreparedConfig&& prepared) {
         }
     }
     open_endpoints_ = std::move(endpoints);
+    publish_health();
     for (std::size_t index = 0; index < workers_.size(); ++index) {
         workers_[index]->apply(current_, prepared.sockets_.release(index));
     }
+}
+
+void Server::publish_health() {
+    std::vector<health::HealthRegistry::PublishedMember> members;
+    for (const auto& pool : current_->pools) {
+        for (std::size_t i = 0; i < pool->health.size(); ++i) {
+            members.push_back(
+                {pool->config.members[i].id, pool->health[i],
+                 pool->monitor ? health::expected_codes_text(pool->monitor->expected_codes) : ""});
+        }
+    }
+    health_.publish(std::move(members));
+    checker_.configure(*current_);
 }
 
 bool Server::covered_by_open_endpoint(const tcp::endpoint& endpoint) const {

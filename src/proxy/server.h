@@ -2,6 +2,8 @@
 
 #include "core/error.h"
 #include "model/config_loader.h"
+#include "proxy/health/checker.h"
+#include "proxy/health/registry.h"
 #include "proxy/snapshot.h"
 #include "proxy/worker.h"
 
@@ -102,6 +104,10 @@ public:
     // before the grace period, e.g. to close the API listener.
     void on_stop(std::function<void()> callback) { stop_callbacks_.push_back(std::move(callback)); }
 
+    // The health of every member of the running configuration, which the active checker
+    // and the workers keep up to date.
+    const health::HealthRegistry& health() const { return health_; }
+
     // The generation of the running configuration; 0 before the first publish().
     std::uint64_t generation() const { return generation_; }
     std::size_t listener_count() const { return current_ ? current_->listeners.size() : 0; }
@@ -110,6 +116,9 @@ private:
     // Loads, compiles and publishes the configuration. Returns false, keeping what runs
     // now, on any error.
     bool load_and_publish(bool initial);
+    // Keeps the health records of the members that current_ has, and matches the active
+    // checks to its pools.
+    void publish_health();
     // Returns whether an open listener of this process binds the port of `endpoint` on the same
     // address or on the unspecified address of its family.
     bool covered_by_open_endpoint(const boost::asio::ip::tcp::endpoint& endpoint) const;
@@ -126,6 +135,8 @@ private:
     std::set<boost::asio::ip::tcp::endpoint> open_endpoints_;
     std::shared_ptr<const Snapshot> current_;
     TlsContextCache tls_cache_;
+    health::HealthRegistry health_;
+    health::HealthChecker checker_{control_};
     std::vector<std::function<void()>> stop_callbacks_;
     std::uint64_t generation_ = 0;
     bool stopping_ = false;

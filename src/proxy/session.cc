@@ -14,6 +14,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 
+#include <algorithm>
 #include <array>
 
 namespace tollgate::proxy {
@@ -54,9 +55,11 @@ std::string_view reason_phrase(int status) {
     }
 }
 
-// Builds a short error response; the connection always closes after it.
-std::string error_response(int status) {
-    std::string body = fmt::format("{} {}\n", status, reason_phrase(status));
+// Builds a short error response; the connection always closes after it. A `detail` goes
+// into the body after the status.
+std::string error_response(int status, std::string_view detail = {}) {
+    std::string body = detail.empty() ? fmt::format("{} {}\n", status, reason_phrase(status))
+                                      : fmt::format("{} {}: {}\n", status, reason_phrase(status), detail);
     return fmt::format(
         "HTTP/1.1 {} {}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
         status, reason_phrase(status), body.size(), body);
@@ -134,8 +137,8 @@ private:
         }
     }
 
-    asio::awaitable<void> send_error(int status) {
-        std::string response = error_response(status);
+    asio::awaitable<void> send_error(int status, std::string_view detail = {}) {
+        std::string response = error_response(status, detail);
         beast::get_lowest_layer(stream_).expires_after(config().client_timeout);
         co_await asio::async_write(stream_, asio::buffer(response), as_tuple(use_awaitable));
     }
@@ -207,6 +210,64 @@ public:
     }
 
 private:
+    // Fills candidates_ for one request, leaving out the members that the active checker
+    // marked OFFLINE and those that passive checking ejected. When only ejected members
+    // would be left, they are tried all the same, because passive ejection is a guess from
+    // recent failures while a 503 is certain. Returns whether an OFFLINE member was left out.
+    bool select_candidates(const PoolRuntime& pool, Balancer& balancer) {
+        constexpr std::uint8_t kOffline = 1;
+        constexpr std::uint8_t kEjected = 2;
+        const auto now = health::Clock::now();
+        excluded_.assign(pool.health.size(), 0);
+        bool offline = false;
+        bool ejected = false;
+        for (std::size_t i = 0; i < pool.health.size(); ++i) {
+            if (pool.health[i]->active_status() == health::OperatingStatus::Offline) {
+                excluded_[i] = kOffline;
+                offline = true;
+            } else if (pool.health[i]->ejected(now)) {
+                excluded_[i] = kEjected;
+                ejected = true;
+            }
+        }
+        if (!offline && !ejected) {
+            balancer.select(client_ip_bytes(), kMaxCandidates, candidates_);
+            return false;
+        }
+        balancer.select(client_ip_bytes(), kMaxCandidates, excluded_, candidates_);
+        if (candidates_.empty() && ejected) {
+            std::replace(excluded_.begin(), excluded_.end(), kEjected, std::uint8_t{0});
+            balancer.select(client_ip_bytes(), kMaxCandidates, excluded_, candidates_);
+        }
+        return offline;
+    }
+
+    static health::Failure connect_failure(const boost::system::error_code& ec) {
+        if (ec == beast::error::timeout) {
+            return health::Failure::ConnectTimeout;
+        }
+        if (ec == asio::error::connection_refused) {
+            return health::Failure::ConnectRefused;
+        }
+        return health::Failure::ConnectFailed;
+    }
+
+    // Counts a failed request against member `member` for passive checking, and logs the
+    // ejection it may cause.
+    void record_failure(const PoolRuntime& pool, std::uint32_t member, health::Failure failure, int status) {
+        const auto ejection = pool.health[member]->record_request_failure(
+            pool.config.passive_health_check, failure, status, health::Clock::now());
+        if (!ejection) {
+            return;
+        }
+        const std::string reason =
+            status != 0 ? fmt::format("status {}", status) : std::string(health::describe(failure));
+        core::logger("health")->warn(
+            "member ejected pool={} member={} address={} ejection_time={}s ejections={} reason=\"{}\"",
+            pool.config.id, pool.config.members[member].id, pool.endpoint_texts[member],
+            ejection->duration.count(), ejection->ejections, reason);
+    }
+
     // Connects to the first candidate that accepts, reusing an idle connection when there
     // is one. Returns an empty stream when every candidate failed.
     asio::awaitable<Upstream> connect_upstream(const PoolRuntime& pool,
@@ -236,6 +297,7 @@ private:
             }
             log_->warn("[l={} p={} m={}] connect failed: {}", config().id, pool.config.id,
                        pool.endpoint_texts[member], ec == beast::error::timeout ? "timed out" : ec.message());
+            record_failure(pool, member, connect_failure(ec), 0);
             if (!config().enable_member_retry) {
                 break;
             }
@@ -254,8 +316,12 @@ private:
             co_return false;
         }
         auto& balancer = *pool->balancers[worker_.index()];
-        candidates_.clear();
-        balancer.select(client_ip_bytes(), kMaxCandidates, candidates_);
+        const bool unhealthy_left_out = select_candidates(*pool, balancer);
+        if (candidates_.empty() && unhealthy_left_out) {
+            log_->warn("[l={} p={}] no healthy member", config().id, pool->config.id);
+            co_await send_error(503, "no healthy backend");
+            co_return false;
+        }
         if (candidates_.empty()) {
             log_->warn("[l={} p={}] no member available", config().id, pool->config.id);
             co_await send_error(503);
@@ -296,6 +362,7 @@ private:
                 if (write_error) {
                     log_->warn("[l={} m={}] sending the request failed: {}", config().id, backend_host,
                                write_error.message());
+                    record_failure(*pool, upstream.member, health::Failure::SendFailed, 0);
                     co_await send_error(502);
                     co_return false;
                 }
@@ -331,7 +398,7 @@ private:
             }
 
             auto outcome =
-                co_await relay_response(request, upstream, backend_host, !has_body && upstream.reused);
+                co_await relay_response(request, *pool, upstream, backend_host, !has_body && upstream.reused);
             if (outcome == ResponseOutcome::RetryOnNewConnection) {
                 continue;
             }
@@ -344,8 +411,8 @@ private:
     enum class ResponseOutcome { KeepAlive, Close, RetryOnNewConnection };
 
     asio::awaitable<ResponseOutcome> relay_response(const http1::RequestParser::value_type& request,
-                                                    Upstream& upstream, const std::string& backend_host,
-                                                    bool may_retry) {
+                                                    const PoolRuntime& pool, Upstream& upstream,
+                                                    const std::string& backend_host, bool may_retry) {
         auto& backend = *upstream.stream;
         upstream_buffer_.clear();
         std::optional<ResponseParser> parser;
@@ -363,6 +430,7 @@ private:
             if (ec == beast::error::timeout) {
                 log_->warn("[l={} m={}] no response within member_timeout {}s", config().id, backend_host,
                            config().member_timeout.count());
+                record_failure(pool, upstream.member, health::Failure::ReceiveTimeout, 0);
                 co_await send_error(504);
                 co_return ResponseOutcome::Close;
             }
@@ -373,6 +441,7 @@ private:
                 }
                 log_->warn("[l={} m={}] reading the response failed: {}", config().id, backend_host,
                            ec.message());
+                record_failure(pool, upstream.member, health::Failure::ReceiveFailed, 0);
                 co_await send_error(502);
                 co_return ResponseOutcome::Close;
             }
@@ -391,6 +460,11 @@ private:
 
         auto& response = parser->get();
         const int status = response.result_int();
+        if (status >= 500) {
+            record_failure(pool, upstream.member, health::Failure::StatusMismatch, status);
+        } else {
+            pool.health[upstream.member]->record_request_success();
+        }
         const bool client_keeps =
             request.keep_alive() && config().keepalive_timeout.count() > 0 && !worker_.draining();
         BodyFraming framing = BodyFraming::None;
@@ -451,6 +525,7 @@ private:
     beast::flat_buffer buffer_;
     beast::flat_buffer upstream_buffer_;
     std::vector<std::uint32_t> candidates_;
+    std::vector<std::uint8_t> excluded_;  // per member of the pool: why select_candidates() left it out
     std::array<std::uint8_t, 16> client_ip_{};
     std::size_t client_ip_length_ = 0;
     // Allocated on the first body, so idle keep-alive connections stay small.

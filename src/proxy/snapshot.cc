@@ -52,10 +52,15 @@ bool inserts_peer_certificate(const model::Listener& listener) {
     return false;
 }
 
-std::shared_ptr<PoolRuntime> compile_pool(const model::Pool& pool, std::size_t workers,
+std::shared_ptr<PoolRuntime> compile_pool(const model::Config& config, const model::Pool& pool,
+                                          std::size_t workers, const health::HealthRegistry& health,
                                           std::vector<std::string>& errors) {
     auto runtime = std::make_shared<PoolRuntime>();
     runtime->config = pool;
+    if (const auto* monitor = config.find_pool_healthmonitor(pool.id);
+        monitor != nullptr && monitor->admin_state_up) {
+        runtime->monitor = *monitor;
+    }
     for (const auto& member : pool.members) {
         boost::system::error_code ec;
         auto address = make_address(member.address, ec);
@@ -67,6 +72,7 @@ std::shared_ptr<PoolRuntime> compile_pool(const model::Pool& pool, std::size_t w
         }
         runtime->endpoints.emplace_back(address, member.protocol_port);
         runtime->endpoint_texts.push_back(endpoint_text(runtime->endpoints.back()));
+        runtime->health.push_back(health.find_or_create(pool.id, runtime->endpoints.back()));
     }
     for (std::size_t worker = 0; worker < workers; ++worker) {
         runtime->balancers.push_back(make_balancer(pool.lb_algorithm, pool.members));
@@ -172,14 +178,15 @@ core::Result<std::shared_ptr<const tls::ServerContext>> TlsContextCache::get(
 }
 
 CompileResult compile_snapshot(const model::Config& config, std::uint64_t generation, std::size_t workers,
-                               TlsContextCache& tls_cache) {
+                               TlsContextCache& tls_cache, const health::HealthRegistry& health) {
     CompileResult result;
     auto snapshot = std::make_shared<Snapshot>();
     snapshot->generation = generation;
 
     std::map<std::string, std::shared_ptr<const PoolRuntime>> pools;
     for (const auto& pool : config.pools) {
-        if (auto runtime = compile_pool(pool, workers, result.errors)) {
+        if (auto runtime = compile_pool(config, pool, workers, health, result.errors)) {
+            snapshot->pools.push_back(runtime);
             pools[pool.id] = std::move(runtime);
         }
     }

@@ -2,6 +2,8 @@
 
 #include "model/resources.h"
 #include "proxy/balancer/balancer.h"
+#include "proxy/health/member_health.h"
+#include "proxy/health/registry.h"
 #include "tls/server_context.h"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -9,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,12 +21,16 @@ namespace tollgate::proxy {
 std::string endpoint_text(const boost::asio::ip::tcp::endpoint& endpoint);
 
 // A pool ready for the data plane. The balancers are per worker: worker i only touches
-// balancers[i], so they need no synchronisation.
+// balancers[i], so they need no synchronisation. The health records are shared by every
+// worker, the active checker and later snapshots that keep the member.
 struct PoolRuntime {
     model::Pool config;
-    std::vector<boost::asio::ip::tcp::endpoint> endpoints;  // indexed like config.members
-    std::vector<std::string> endpoint_texts;                // endpoint_text() of each member
-    std::vector<std::unique_ptr<Balancer>> balancers;       // indexed by worker
+    std::vector<boost::asio::ip::tcp::endpoint> endpoints;      // indexed like config.members
+    std::vector<std::string> endpoint_texts;                    // endpoint_text() of each member
+    std::vector<std::unique_ptr<Balancer>> balancers;           // indexed by worker
+    std::vector<std::shared_ptr<health::MemberHealth>> health;  // indexed like config.members
+    // The pool's health monitor when it probes, i.e. it exists with admin_state_up true.
+    std::optional<model::HealthMonitor> monitor;
 };
 
 // A listener ready for the data plane: its address, TLS context and default pool.
@@ -42,6 +49,7 @@ struct ListenerRuntime {
 struct Snapshot {
     std::uint64_t generation = 0;
     std::vector<std::shared_ptr<const ListenerRuntime>> listeners;
+    std::vector<std::shared_ptr<const PoolRuntime>> pools;  // every pool, with a listener or not
 
     const ListenerRuntime* find_listener(std::string_view id) const;
 };
@@ -63,8 +71,8 @@ struct CompileResult {
 };
 
 // Builds the data-plane view of `config`: resolves addresses, builds TLS contexts and one
-// balancer per worker for every pool.
+// balancer per worker for every pool. Members that `health` has a record for keep that record.
 CompileResult compile_snapshot(const model::Config& config, std::uint64_t generation, std::size_t workers,
-                               TlsContextCache& tls_cache);
+                               TlsContextCache& tls_cache, const health::HealthRegistry& health);
 
 }  // namespace tollgate::proxy

@@ -20,9 +20,17 @@ public:
     // order to try: the first is the choice, the rest are fallbacks for a connect failure.
     // Members with weight 0 never appear, so `out` stays empty when every weight is 0.
     // `client_ip` is the client's address in network byte order (4 or 16 bytes); only
-    // SOURCE_IP reads it.
+    // SOURCE_IP reads it. `excluded` is empty or has one entry per member. Members whose
+    // entry is not 0 (unhealthy ones) are left out as if their weight were 0, and the others
+    // share the requests by their weights.
     virtual void select(std::span<const std::uint8_t> client_ip, std::size_t max_candidates,
-                        std::vector<std::uint32_t>& out) = 0;
+                        std::span<const std::uint8_t> excluded, std::vector<std::uint32_t>& out) = 0;
+
+    // Selects among every member.
+    void select(std::span<const std::uint8_t> client_ip, std::size_t max_candidates,
+                std::vector<std::uint32_t>& out) {
+        select(client_ip, max_candidates, {}, out);
+    }
 
     // Counts a request that went to member `index` until release() is called for it.
     virtual void acquire(std::uint32_t index) { (void)index; }

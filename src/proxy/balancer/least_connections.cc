@@ -1,6 +1,7 @@
 #include "proxy/balancer/least_connections.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace tollgate::proxy {
 
@@ -16,7 +17,18 @@ LeastConnectionsBalancer::LeastConnectionsBalancer(std::span<const model::Member
     fallbacks_.reserve(eligible_.size());
 }
 
+namespace {
+
+constexpr std::uint32_t kNoMember = std::numeric_limits<std::uint32_t>::max();
+
+bool is_excluded(std::span<const std::uint8_t> excluded, std::uint32_t index) {
+    return index < excluded.size() && excluded[index] != 0;
+}
+
+}  // namespace
+
 void LeastConnectionsBalancer::select(std::span<const std::uint8_t> client_ip, std::size_t max_candidates,
+                                      std::span<const std::uint8_t> excluded,
                                       std::vector<std::uint32_t>& out) {
     (void)client_ip;
     out.clear();
@@ -24,16 +36,22 @@ void LeastConnectionsBalancer::select(std::span<const std::uint8_t> client_ip, s
         return;
     }
 
-    const std::uint32_t choice = pick_least_loaded();
+    const std::uint32_t choice = pick_least_loaded(excluded);
+    if (choice == kNoMember) {
+        return;
+    }
     out.push_back(choice);
     if (max_candidates > 1) {
-        append_fallbacks(choice, max_candidates, out);
+        append_fallbacks(choice, max_candidates, excluded, out);
     }
 }
 
-std::uint32_t LeastConnectionsBalancer::pick_least_loaded() {
+std::uint32_t LeastConnectionsBalancer::pick_least_loaded(std::span<const std::uint8_t> excluded) {
     tied_.clear();
     for (std::uint32_t index : eligible_) {
+        if (is_excluded(excluded, index)) {
+            continue;
+        }
         if (tied_.empty() || less_loaded(index, tied_.front())) {
             tied_.clear();
             tied_.push_back(index);
@@ -42,6 +60,9 @@ std::uint32_t LeastConnectionsBalancer::pick_least_loaded() {
         }
     }
 
+    if (tied_.empty()) {
+        return kNoMember;
+    }
     if (tied_.size() == 1) {
         return tied_.front();
     }
@@ -63,10 +84,11 @@ std::uint32_t LeastConnectionsBalancer::pick_least_loaded() {
 }
 
 void LeastConnectionsBalancer::append_fallbacks(std::uint32_t choice, std::size_t max_candidates,
+                                                std::span<const std::uint8_t> excluded,
                                                 std::vector<std::uint32_t>& out) {
     fallbacks_.clear();
     for (std::uint32_t index : eligible_) {
-        if (index != choice) {
+        if (index != choice && !is_excluded(excluded, index)) {
             fallbacks_.push_back(index);
         }
     }

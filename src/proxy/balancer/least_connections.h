@@ -26,7 +26,8 @@ public:
     // load. Among equal loads, the member the round robin would take next comes first:
     // the highest current weight plus weight, then the lowest index.
     void select(std::span<const std::uint8_t> client_ip, std::size_t max_candidates,
-                std::vector<std::uint32_t>& out) override;
+                std::span<const std::uint8_t> excluded, std::vector<std::uint32_t>& out) override;
+    using Balancer::select;
 
     // An index out of range is ignored, and so is a release() without an acquire().
     void acquire(std::uint32_t index) override;
@@ -44,8 +45,10 @@ private:
         return active_[a] * weights_[b] == active_[b] * weights_[a];
     }
 
-    std::uint32_t pick_least_loaded();
-    void append_fallbacks(std::uint32_t choice, std::size_t max_candidates, std::vector<std::uint32_t>& out);
+    // Returns the least loaded member that `excluded` does not exclude; UINT32_MAX when none is left.
+    std::uint32_t pick_least_loaded(std::span<const std::uint8_t> excluded);
+    void append_fallbacks(std::uint32_t choice, std::size_t max_candidates,
+                          std::span<const std::uint8_t> excluded, std::vector<std::uint32_t>& out);
 
     std::vector<std::uint64_t> weights_;  // 0 for members that take no requests
     std::vector<std::uint64_t> active_;

@@ -44,18 +44,30 @@ RoundRobinBalancer::RoundRobinBalancer(std::span<const model::Member> members)
 }
 
 void RoundRobinBalancer::select(std::span<const std::uint8_t> client_ip, std::size_t max_candidates,
-                                std::vector<std::uint32_t>& out) {
+                                std::span<const std::uint8_t> excluded, std::vector<std::uint32_t>& out) {
     (void)client_ip;
     out.clear();
     if (total_weight_ == 0 || max_candidates == 0) {
         return;
     }
 
-    std::fill(excluded_.begin(), excluded_.end(), std::uint8_t{0});
-    const std::uint32_t choice = pick_next(weights_, excluded_, total_weight_, current_);
+    std::int64_t available_weight = total_weight_;
+    std::size_t available_count = eligible_count_;
+    for (std::size_t i = 0; i < excluded_.size(); ++i) {
+        excluded_[i] = i < excluded.size() && excluded[i] != 0 ? 1 : 0;
+        if (excluded_[i] != 0 && weights_[i] > 0) {
+            available_weight -= weights_[i];
+            --available_count;
+        }
+    }
+    if (available_weight == 0) {
+        return;
+    }
+
+    const std::uint32_t choice = pick_next(weights_, excluded_, available_weight, current_);
     out.push_back(choice);
 
-    const std::size_t count = std::min(max_candidates, eligible_count_);
+    const std::size_t count = std::min(max_candidates, available_count);
     if (count == 1) {
         return;
     }
@@ -63,7 +75,7 @@ void RoundRobinBalancer::select(std::span<const std::uint8_t> client_ip, std::si
     // Each fallback is the next pick on a copy of the state with the members listed so
     // far taken out. That is what a retry would get, and current_ stays untouched.
     std::copy(current_.begin(), current_.end(), scratch_current_.begin());
-    std::int64_t remaining_weight = total_weight_;
+    std::int64_t remaining_weight = available_weight;
     std::uint32_t previous = choice;
     while (out.size() < count) {
         excluded_[previous] = 1;

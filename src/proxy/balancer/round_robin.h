@@ -25,8 +25,10 @@ public:
     // down, as nginx does when it retries. They are computed on a copy of the current
     // values, so asking for fallbacks never changes the sequence of first choices.
     // max_candidates 0 leaves `out` empty and the sequence unchanged.
+    // Excluded members keep their current weight and resume from it when they return.
     void select(std::span<const std::uint8_t> client_ip, std::size_t max_candidates,
-                std::vector<std::uint32_t>& out) override;
+                std::span<const std::uint8_t> excluded, std::vector<std::uint32_t>& out) override;
+    using Balancer::select;
 
 private:
     std::vector<std::int64_t> weights_;  // 0 for members that take no requests

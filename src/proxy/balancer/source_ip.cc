@@ -69,7 +69,7 @@ std::uint64_t hash_bytes(std::span<const std::uint8_t> bytes) {
 }
 
 SourceIpBalancer::SourceIpBalancer(std::span<const model::Member> members)
-    : listed_stamp_(members.size(), 0) {
+    : eligible_(members.size(), 0), listed_stamp_(members.size(), 0) {
     // Members that share an address and port get an occurrence number in their key, so
     // their points differ instead of landing on the same hashes.
     std::map<std::vector<std::uint8_t>, std::uint32_t> occurrences;
@@ -79,6 +79,7 @@ SourceIpBalancer::SourceIpBalancer(std::span<const model::Member> members)
             continue;
         }
         ++eligible_count_;
+        eligible_[i] = 1;
 
         std::vector<std::uint8_t> key = member_identity(members[i]);
         append_u32(key, occurrences[key]++);
@@ -96,9 +97,18 @@ SourceIpBalancer::SourceIpBalancer(std::span<const model::Member> members)
 }
 
 void SourceIpBalancer::select(std::span<const std::uint8_t> client_ip, std::size_t max_candidates,
-                              std::vector<std::uint32_t>& out) {
+                              std::span<const std::uint8_t> excluded, std::vector<std::uint32_t>& out) {
     out.clear();
     if (ring_.empty() || max_candidates == 0) {
+        return;
+    }
+    std::size_t available_count = eligible_count_;
+    for (std::size_t i = 0; i < excluded.size() && i < eligible_.size(); ++i) {
+        if (excluded[i] != 0 && eligible_[i] != 0) {
+            --available_count;
+        }
+    }
+    if (available_count == 0) {
         return;
     }
 
@@ -114,9 +124,12 @@ void SourceIpBalancer::select(std::span<const std::uint8_t> client_ip, std::size
         ring_.begin(), ring_.end(), [point](const RingPoint& ring_point) { return ring_point.hash < point; });
     std::size_t position = static_cast<std::size_t>(first - ring_.begin());
 
-    const std::size_t count = std::min(max_candidates, eligible_count_);
+    const std::size_t count = std::min(max_candidates, available_count);
     for (std::size_t step = 0; step < ring_.size() && out.size() < count; ++step) {
         const std::uint32_t member = ring_[(position + step) % ring_.size()].member;
+        if (member < excluded.size() && excluded[member] != 0) {
+            continue;
+        }
         if (listed_stamp_[member] != select_stamp_) {
             listed_stamp_[member] = select_stamp_;
             out.push_back(member);

@@ -25,8 +25,11 @@ public:
     // Hashes `client_ip` and lists the distinct members met walking clockwise from that
     // point. An IPv4-mapped IPv6 address hashes as its IPv4 address. Lengths other than 4
     // and 16 are hashed as they are, so the choice stays stable for them too.
+    // Excluded members are passed over on the walk, so only their clients move, each to the
+    // next member clockwise.
     void select(std::span<const std::uint8_t> client_ip, std::size_t max_candidates,
-                std::vector<std::uint32_t>& out) override;
+                std::span<const std::uint8_t> excluded, std::vector<std::uint32_t>& out) override;
+    using Balancer::select;
 
 private:
     struct RingPoint {
@@ -34,8 +37,9 @@ private:
         std::uint32_t member;
     };
 
-    std::vector<RingPoint> ring_;     // sorted by hash, then member
-    std::size_t eligible_count_ = 0;  // members with weight > 0
+    std::vector<RingPoint> ring_;         // sorted by hash, then member
+    std::size_t eligible_count_ = 0;      // members with weight > 0
+    std::vector<std::uint8_t> eligible_;  // 1 for each member with weight > 0
 
     // Stamp per member. A member is already listed by the current select() when its entry
     // equals select_stamp_, so no clearing is needed between calls.

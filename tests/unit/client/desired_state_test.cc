@@ -147,10 +147,15 @@ healthmonitors:
 }
 
 TEST_F(ApplyTest, LoaderWarningsArePassedOn) {
-    DesiredStateResult result = read_desired_state_text(test::kDocument, dir_);
+    std::string document = test::kDocument;
+    const std::string probe_timing = "delay: 5, timeout: 3";
+    ASSERT_NE(document.find(probe_timing), std::string::npos);
+    document.replace(document.find(probe_timing), probe_timing.size(), "delay: 5, timeout: 10");
+
+    DesiredStateResult result = read_desired_state_text(document, dir_);
     EXPECT_TRUE(result.errors.empty());
     ASSERT_EQ(result.warnings.size(), 1u);
-    EXPECT_TRUE(result.warnings[0].starts_with("healthmonitors: active health checks not implemented yet"))
+    EXPECT_TRUE(result.warnings[0].starts_with("healthmonitors[hm].timeout: 10 s is longer than delay 5 s"))
         << result.warnings[0];
 }
 

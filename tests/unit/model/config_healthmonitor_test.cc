@@ -13,10 +13,6 @@ using ::testing::IsEmpty;
 
 const std::string kMonitorFields = "pool_id: app, type: HTTP, delay: 5, timeout: 3, max_retries: 2";
 
-const std::string kNotProbedWarning =
-    "healthmonitors: active health checks not implemented yet: the monitors are validated and stored, but no "
-    "member is probed, so a member that is down still receives requests";
-
 class ConfigHealthmonitor : public ConfigTest {
 protected:
     // Loads a load balancer, an HTTP listener, the pool `app` of the minimal example, a second
@@ -61,7 +57,7 @@ TEST_F(ConfigHealthmonitor, EveryFieldRead) {
     EXPECT_EQ(monitor.expected_codes.ranges[1].last, 301);
     EXPECT_EQ(monitor.http_method, MonitorHttpMethod::Head);
     EXPECT_FALSE(monitor.admin_state_up);
-    EXPECT_THAT(result.warnings, ElementsAre(kNotProbedWarning));
+    EXPECT_THAT(result.warnings, IsEmpty());
 }
 
 TEST_F(ConfigHealthmonitor, DefaultsApplied) {
@@ -308,8 +304,7 @@ TEST_F(ConfigHealthmonitor, TimeoutLongerThanDelayWarns) {
     EXPECT_THAT(
         result.warnings,
         ElementsAre("healthmonitors[hm].timeout: 10 s is longer than delay 5 s: a probe may still run "
-                    "when the next starts, so set timeout to at most delay",
-                    kNotProbedWarning));
+                    "when the next starts, so set timeout to at most delay"));
 }
 
 TEST_F(ConfigHealthmonitor, NoWarningWithoutMonitors) {

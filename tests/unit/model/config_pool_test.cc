@@ -264,6 +264,52 @@ TEST_F(ConfigPool, SlowStartRules) {
             "it"));
 }
 
+TEST_F(ConfigPool, PassiveHealthCheckDefaults) {
+    LoadResult result = load_pool(kPoolFields);
+
+    ASSERT_THAT(error_lines(result), IsEmpty());
+    const auto& passive = result.config.pools[0].passive_health_check;
+    EXPECT_TRUE(passive.enable);
+    EXPECT_EQ(passive.consecutive_failures, 5);
+    EXPECT_EQ(passive.ejection_time, std::chrono::seconds(30));
+    EXPECT_EQ(passive.max_ejection_time, std::chrono::seconds(300));
+}
+
+TEST_F(ConfigPool, PassiveHealthCheckRead) {
+    LoadResult result = load_pool(kPoolFields +
+                                  ", passive_health_check: {enable: false, consecutive_failures: 3, "
+                                  "ejection_time: 10, max_ejection_time: 40}");
+
+    ASSERT_THAT(error_lines(result), IsEmpty());
+    const auto& passive = result.config.pools[0].passive_health_check;
+    EXPECT_FALSE(passive.enable);
+    EXPECT_EQ(passive.consecutive_failures, 3);
+    EXPECT_EQ(passive.ejection_time, std::chrono::seconds(10));
+    EXPECT_EQ(passive.max_ejection_time, std::chrono::seconds(40));
+}
+
+TEST_F(ConfigPool, PassiveHealthCheckRules) {
+    LoadResult result = load(
+        "pools:\n  - {id: a, lb_algorithm: ROUND_ROBIN, protocol: HTTP, passive_health_check: "
+        "{consecutive_failures: 0, ejection_time: 3601}}\n"
+        "  - {id: b, lb_algorithm: ROUND_ROBIN, protocol: HTTP, passive_health_check: {ejection_time: 60, "
+        "max_ejection_time: 30, interval: 1}}\n"
+        "  - {id: c, lb_algorithm: ROUND_ROBIN, protocol: HTTP, passive_health_check: true}\n");
+
+    EXPECT_THAT(
+        error_lines(result),
+        ElementsAre(
+            "pools[a].passive_health_check.consecutive_failures: invalid value \"0\": use a whole "
+            "number from 1 to 100",
+            "pools[a].passive_health_check.ejection_time: invalid value \"3601\": use a whole number "
+            "from 1 to 3600",
+            "pools[b].passive_health_check.interval: unknown field: remove it or check its spelling",
+            "pools[b].passive_health_check.max_ejection_time: shorter than ejection_time 60 s \"30\": "
+            "set max_ejection_time to at least ejection_time",
+            "pools[c].passive_health_check: invalid value \"true\": use a mapping with enable, "
+            "consecutive_failures, ejection_time and max_ejection_time, or remove it"));
+}
+
 TEST_F(ConfigPool, UnknownFieldSuggested) {
     LoadResult result = load_pool(kPoolFields + ", member: []");
 
