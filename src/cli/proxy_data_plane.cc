@@ -32,4 +32,26 @@ void ProxyDataPlane::publish(std::unique_ptr<control::PreparedChange> change) {
                                server_.listener_count());
 }
 
+control::MemberHealth ProxyDataPlane::member_health(const std::string& pool_id, const std::string& address,
+                                                    std::uint16_t port) const {
+    boost::system::error_code ec;
+    const auto parsed = boost::asio::ip::make_address(address, ec);
+    if (ec) {
+        return {};
+    }
+    const auto report = server_.health().report(pool_id, boost::asio::ip::tcp::endpoint(parsed, port),
+                                                proxy::health::Clock::now());
+    if (!report) {
+        return {};
+    }
+    control::MemberHealth health;
+    health.operating_status = proxy::health::to_string(report->operating_status);
+    health.reason_code = proxy::health::reason_code(report->reason);
+    if (report->reason == proxy::health::Failure::StatusMismatch) {
+        health.expected_response = report->expected_codes;
+        health.healthcheck_response = std::to_string(report->status_code);
+    }
+    return health;
+}
+
 }  // namespace tollgate::cli

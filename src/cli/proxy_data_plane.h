@@ -16,6 +16,9 @@ public:
     // Aborts when `change` does not come from this class's prepare().
     void publish(std::unique_ptr<control::PreparedChange> change) override;
 
+    control::MemberHealth member_health(const std::string& pool_id, const std::string& address,
+                                        std::uint16_t port) const override;
+
 private:
     proxy::Server& server_;
 };

@@ -45,10 +45,16 @@ const std::vector<Column>& columns_of(Kind kind) {
         {"MEMBERS", {"/members"}, true},
         {"HEALTHMONITOR", {"/healthmonitor_id"}},
     };
+    // OPERATING_STATUS is the live health (ONLINE, OFFLINE, NO_MONITOR), and REASON is the
+    // reason_code of an OFFLINE member.
     static const std::vector<Column> kMember = {
-        {"ID", {"/id"}},           {"NAME", {"/name"}},
-        {"ADDRESS", {"/address"}}, {"PROTOCOL_PORT", {"/protocol_port"}},
-        {"WEIGHT", {"/weight"}},   {"OPERATING_STATUS", {"/operating_status"}},
+        {"ID", {"/id"}},
+        {"NAME", {"/name"}},
+        {"ADDRESS", {"/address"}},
+        {"PROTOCOL_PORT", {"/protocol_port"}},
+        {"WEIGHT", {"/weight"}},
+        {"OPERATING_STATUS", {"/operating_status"}},
+        {"REASON", {"/reason/reason_code"}},
     };
     static const std::vector<Column> kHealthMonitor = {
         {"ID", {"/id"}},

@@ -184,8 +184,15 @@ core::Result<void> insert_all(store::Transaction& transaction, const model::Conf
     }
     std::set<std::string> member_ids;
     for (const auto& pool : config.pools) {
-        json body{
-            {"name", pool.name}, {"lb_algorithm", model::to_string(pool.lb_algorithm)}, {"protocol", "HTTP"}};
+        const model::PassiveHealthCheck& passive = pool.passive_health_check;
+        json body{{"name", pool.name},
+                  {"lb_algorithm", model::to_string(pool.lb_algorithm)},
+                  {"protocol", "HTTP"},
+                  {"passive_health_check",
+                   {{"enable", passive.enable},
+                    {"consecutive_failures", passive.consecutive_failures},
+                    {"ejection_time", passive.ejection_time.count()},
+                    {"max_ejection_time", passive.max_ejection_time.count()}}}};
         if (auto inserted = insert(transaction, pool_kind(), pool.id, body); !inserted) {
             return inserted;
         }

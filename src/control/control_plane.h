@@ -47,6 +47,9 @@ public:
     // file. Reads keep working.
     void set_read_only(std::string reason) { read_only_reason_ = std::move(reason); }
 
+    // The running data plane, for the member health that responses show.
+    const DataPlane& data_plane() const { return data_plane_; }
+
     // Runs `read` in a transaction that changes nothing.
     api::ApiResult<api::ApiResponse> read(const ReadFunction& read);
 

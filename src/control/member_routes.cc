@@ -1,5 +1,6 @@
 #include "control/crud.h"
 #include "control/routes.h"
+#include "control/status_tree.h"
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
@@ -31,13 +32,20 @@ const json& member_defaults() {
     return defaults;
 }
 
-json member_view(const store::Document& document) {
+json member_view(const store::Document& document, const DataPlane& data_plane) {
     json view = standard_view(document, member_defaults());
     view["pool_id"] = document.parent_id ? json(*document.parent_id) : json(nullptr);
     const json& address = view["address"];
     view["ip_version"] =
         address.is_string() && address.get_ref<const std::string&>().find(':') != std::string::npos ? "v6"
                                                                                                     : "v4";
+    const json& port = view["protocol_port"];
+    if (document.parent_id && address.is_string() && port.is_number_unsigned() &&
+        port.get<std::uint64_t>() <= 65535) {
+        add_member_health(view,
+                          data_plane.member_health(*document.parent_id, address.get<std::string>(),
+                                                   static_cast<std::uint16_t>(port.get<std::uint64_t>())));
+    }
     return view;
 }
 
@@ -109,7 +117,10 @@ void add_member_routes(api::Router& router, ControlPlane& plane) {
                         .parent_param = "pool_id",
                         .parent_kind = &pool_kind(),
                         .flat_list_path = std::string(kApiPrefix) + "/members",
-                        .view = member_view,
+                        .view =
+                            [&plane](const store::Document& document) {
+                                return member_view(document, plane.data_plane());
+                            },
                         .prepare = check_unique_backend,
                         .label =
                             [](const store::Document& document) {

@@ -29,8 +29,21 @@ const json& pool_defaults() {
     return defaults;
 }
 
+// The defaults of passive_health_check, a tollgate extension (model::PassiveHealthCheck).
+const json& passive_health_check_defaults() {
+    static const json defaults{
+        {"enable", true}, {"consecutive_failures", 5}, {"ejection_time", 30}, {"max_ejection_time", 300}};
+    return defaults;
+}
+
 json pool_view(const store::Document& document) {
     json view = standard_view(document, pool_defaults());
+    // A request may set some fields of the object; the response shows all of them.
+    json passive = passive_health_check_defaults();
+    if (auto stored = view.find("passive_health_check"); stored != view.end() && stored->is_object()) {
+        passive.update(*stored);
+    }
+    view["passive_health_check"] = std::move(passive);
     view["listeners"] = json::array();
     view["loadbalancers"] = json::array();
     view["members"] = json::array();

@@ -113,11 +113,11 @@ const ResourceKind& pool_kind() {
         .immutable = {"protocol", "loadbalancer_id", "listener_id", "ip_version"},
         .read_only = server_fields({"listeners", "loadbalancers", "members", "healthmonitor_id",
                                     "provisioning_status", "operating_status"}),
-        .field_types =
-            typed({"name", "description", "lb_algorithm", "protocol", "type", "vpc_id", "ip_version",
-                   "protection_status", "protection_reason", "enterprise_project_id"},
-                  {}, {"admin_state_up", "member_deletion_protection_enable", "any_port_enable"}, {},
-                  {"session_persistence", "slow_start", "connection_drain", "pool_health"}),
+        .field_types = typed(
+            {"name", "description", "lb_algorithm", "protocol", "type", "vpc_id", "ip_version",
+             "protection_status", "protection_reason", "enterprise_project_id"},
+            {}, {"admin_state_up", "member_deletion_protection_enable", "any_port_enable"}, {},
+            {"session_persistence", "slow_start", "connection_drain", "pool_health", "passive_health_check"}),
         .fixed_fields = {{"admin_state_up", "true", "a pool cannot be disabled; delete it instead"}},
     };
     return kind;

@@ -4,7 +4,10 @@
 // with its listeners, pools, health monitors and members, each with its status fields.
 
 #include "api/router.h"
+#include "control/data_plane.h"
 #include "store/store.h"
+
+#include <nlohmann/json.hpp>
 
 #include <string>
 #include <string_view>
@@ -22,5 +25,10 @@ api::ApiResult<std::vector<std::string>> loadbalancer_pool_ids(store::Transactio
                                                                const std::vector<std::string>& listener_ids);
 
 void add_status_tree_route(api::Router& router, ControlPlane& plane);
+
+// Sets operating_status of a member response from `health`, and reason as the ELB API
+// shapes it ({reason_code, expected_response, healthcheck_response}) while the member is
+// OFFLINE.
+void add_member_health(nlohmann::json& view, const MemberHealth& health);
 
 }  // namespace tollgate::control

@@ -55,6 +55,18 @@ TEST(FormatList, PoolCountsMembers) {
               "p1  app   HTTP      ROUND_ROBIN   2        -\n");
 }
 
+TEST(FormatList, MemberShowsHealthAndReason) {
+    Json online = Json::parse(R"({"id":"m1","name":"","address":"127.0.0.1","protocol_port":8080,"weight":1,
+        "operating_status":"ONLINE","reason":null})");
+    Json offline = Json::parse(R"({"id":"m2","name":"b","address":"::1","protocol_port":8081,"weight":2,
+        "operating_status":"OFFLINE","reason":{"reason_code":"CONNECT_REFUSED","expected_response":null,
+        "healthcheck_response":null}})");
+    EXPECT_EQ(format_list(Kind::Member, {online, offline}),
+              "ID  NAME  ADDRESS    PROTOCOL_PORT  WEIGHT  OPERATING_STATUS  REASON\n"
+              "m1  -     127.0.0.1  8080           1       ONLINE            -\n"
+              "m2  b     ::1        8081           2       OFFLINE           CONNECT_REFUSED\n");
+}
+
 TEST(FormatObject, FlattensObjectsAndSummarisesPem) {
     Json certificate = Json::parse(
         R"({"id":"c1","certificate":"-----BEGIN CERTIFICATE-----\nAA\n-----END CERTIFICATE-----\n",

@@ -16,6 +16,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,9 +49,17 @@ public:
         published.push_back(static_cast<Prepared&>(*change).config);
     }
 
+    // Returns the entry of `health` for "<pool_id> <address> <port>", else NO_MONITOR.
+    MemberHealth member_health(const std::string& pool_id, const std::string& address,
+                               std::uint16_t port) const override {
+        auto found = health.find(pool_id + " " + address + " " + std::to_string(port));
+        return found == health.end() ? MemberHealth{} : found->second;
+    }
+
     int prepared = 0;
     std::vector<model::Config> published;
     std::optional<core::Error> fail_next;
+    std::map<std::string, MemberHealth> health;
 };
 
 struct Reply {

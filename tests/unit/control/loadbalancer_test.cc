@@ -363,6 +363,31 @@ TEST_F(LoadBalancerTest, StatusTreeShowsEveryResource) {
     EXPECT_TRUE(reply.body.contains("request_id"));
 }
 
+TEST_F(LoadBalancerTest, StatusTreeShowsOfflineMemberAsDegraded) {
+    const std::string lb = create_loadbalancer();
+    const std::string listener = create_listener(lb, 8080);
+    const std::string pool = create(
+        "/pools", "pool", {{"lb_algorithm", "ROUND_ROBIN"}, {"protocol", "HTTP"}, {"listener_id", listener}});
+    const std::string up = create_member(pool, "127.0.0.1", 9001);
+    const std::string down = create_member(pool, "127.0.0.1", 9002);
+    data_plane_.health[pool + " 127.0.0.1 9001"] = {"ONLINE", "", "", ""};
+    data_plane_.health[pool + " 127.0.0.1 9002"] = {"OFFLINE", "CONNECT_REFUSED", "", ""};
+
+    Reply reply = call("GET", path("/loadbalancers/" + lb + "/statuses"));
+
+    ASSERT_EQ(reply.status, 200) << reply.body.dump();
+    const json& tree = reply.body["statuses"]["loadbalancer"];
+    EXPECT_EQ(tree["operating_status"], "DEGRADED");
+    EXPECT_EQ(tree["listeners"][0]["operating_status"], "DEGRADED");
+    const json& pool_status = tree["listeners"][0]["pools"][0];
+    EXPECT_EQ(pool_status["operating_status"], "DEGRADED");
+    std::map<std::string, std::string> members;
+    for (const auto& member : pool_status["members"]) {
+        members[member["id"].get<std::string>()] = member["operating_status"].get<std::string>();
+    }
+    EXPECT_EQ(members, (std::map<std::string, std::string>{{up, "ONLINE"}, {down, "OFFLINE"}}));
+}
+
 TEST_F(LoadBalancerTest, StatusTreeOfUnknownIdIsNotFound) {
     const std::string lb = create_loadbalancer();
 

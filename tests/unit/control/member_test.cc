@@ -43,6 +43,29 @@ TEST_F(MemberTest, CreateFillsDefaults) {
     EXPECT_EQ(data_plane_.published.back().pools[0].members[0].protocol_port, 9001);
 }
 
+TEST_F(MemberTest, ShowsHealthFromTheDataPlane) {
+    const std::string online = create_member(pool_, "127.0.0.1", 9001);
+    const std::string offline = create_member(pool_, "127.0.0.1", 9002);
+    data_plane_.health[pool_ + " 127.0.0.1 9001"] = {"ONLINE", "", "", ""};
+    data_plane_.health[pool_ + " 127.0.0.1 9002"] = {"OFFLINE", "RESPONSE_MISMATCH", "200-299", "503"};
+
+    Reply shown_online = call("GET", members_path(pool_) + "/" + online);
+    Reply shown_offline = call("GET", members_path(pool_) + "/" + offline);
+    Reply filtered = call("GET", members_path(pool_) + "?operating_status=OFFLINE");
+
+    ASSERT_EQ(shown_online.status, 200) << shown_online.body.dump();
+    EXPECT_EQ(shown_online.body["member"]["operating_status"], "ONLINE");
+    EXPECT_EQ(shown_online.body["member"]["reason"], nullptr);
+    ASSERT_EQ(shown_offline.status, 200) << shown_offline.body.dump();
+    EXPECT_EQ(shown_offline.body["member"]["operating_status"], "OFFLINE");
+    EXPECT_EQ(shown_offline.body["member"]["reason"], json({{"reason_code", "RESPONSE_MISMATCH"},
+                                                            {"expected_response", "200-299"},
+                                                            {"healthcheck_response", "503"}}));
+    ASSERT_EQ(filtered.status, 200) << filtered.body.dump();
+    ASSERT_EQ(filtered.body["members"].size(), 1u);
+    EXPECT_EQ(filtered.body["members"][0]["id"], offline);
+}
+
 TEST_F(MemberTest, Ipv6AddressReportsV6) {
     Reply reply =
         call("POST", members_path(pool_), {{"member", {{"address", "::1"}, {"protocol_port", 9001}}}});

@@ -59,6 +59,10 @@ TEST_F(PoolTest, CreateFillsDefaults) {
     EXPECT_EQ(pool["healthmonitor_id"], "");
     EXPECT_EQ(pool["session_persistence"], nullptr);
     EXPECT_EQ(pool["slow_start"], json({{"enable", false}, {"duration", 30}}));
+    EXPECT_EQ(pool["passive_health_check"], json({{"enable", true},
+                                                  {"consecutive_failures", 5},
+                                                  {"ejection_time", 30},
+                                                  {"max_ejection_time", 300}}));
     EXPECT_EQ(pool["ip_version"], "v4");
     EXPECT_EQ(pool["type"], "");
     ASSERT_EQ(data_plane_.published.back().pools.size(), 1u);
@@ -175,6 +179,32 @@ TEST_F(PoolTest, InvalidFieldsNameTheField) {
         EXPECT_EQ(reply.message(), test.message);
         expect_unchanged(before);
     }
+}
+
+TEST_F(PoolTest, PassiveHealthCheckReachesTheDataPlane) {
+    const std::string id = create_pool({{"loadbalancer_id", lb_}});
+
+    Reply updated =
+        call("PUT", path("/pools/" + id),
+             {{"pool", {{"passive_health_check", {{"consecutive_failures", 2}, {"ejection_time", 5}}}}}});
+    const State before = state();
+    Reply invalid =
+        call("PUT", path("/pools/" + id),
+             {{"pool", {{"passive_health_check", {{"ejection_time", 600}, {"max_ejection_time", 60}}}}}});
+
+    ASSERT_EQ(updated.status, 200) << updated.body.dump();
+    EXPECT_EQ(updated.body["pool"]["passive_health_check"], json({{"enable", true},
+                                                                  {"consecutive_failures", 2},
+                                                                  {"ejection_time", 5},
+                                                                  {"max_ejection_time", 300}}));
+    const auto& passive = data_plane_.published.back().pools[0].passive_health_check;
+    EXPECT_EQ(passive.consecutive_failures, 2);
+    EXPECT_EQ(passive.ejection_time, std::chrono::seconds(5));
+    EXPECT_EQ(invalid.status, 400);
+    EXPECT_EQ(invalid.message(),
+              "pool.passive_health_check.max_ejection_time: shorter than ejection_time 600 s \"60\": set "
+              "max_ejection_time to at least ejection_time");
+    expect_unchanged(before);
 }
 
 TEST_F(PoolTest, UpdateAndImmutableFields) {
