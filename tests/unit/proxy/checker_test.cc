@@ -132,7 +132,7 @@ TEST_F(CheckerTest, RefusedMemberGoesOfflineListeningOneStaysOnline) {
     // Two failures one second apart: within delay x max_retries_down + timeout.
     const auto started = std::chrono::steady_clock::now();
     EXPECT_TRUE(run_until([&] { return status(down) == OperatingStatus::Offline; }, 5s));
-    EXPECT_LE(std::chrono::steady_clock::now() - started, 3s + 500ms);
+    EXPECT_LE(std::chrono::steady_clock::now() - started, 3s + 1s);
     EXPECT_EQ(status(up), OperatingStatus::Online);
 }
 
@@ -188,7 +188,7 @@ TEST_F(CheckerTest, OfflineMemberComesBackOnline) {
 
     EXPECT_TRUE(run_until([&] { return status(endpoint.port()) == OperatingStatus::Online; }, 4s));
     // Two successes one second apart: within delay x max_retries.
-    EXPECT_LE(std::chrono::steady_clock::now() - started, 2s + 500ms);
+    EXPECT_LE(std::chrono::steady_clock::now() - started, 2s + 1s);
 }
 
 }  // namespace
