@@ -1,5 +1,6 @@
 #include "cli/serve.h"
 
+#include "accesslog/writer.h"
 #include "api/auth.h"
 #include "api/router.h"
 #include "api/server.h"
@@ -10,6 +11,8 @@
 #include "control/config_mirror.h"
 #include "control/control_plane.h"
 #include "core/logging.h"
+#include "metrics/exposition.h"
+#include "metrics/report.h"
 #include "model/config_loader.h"
 #include "proxy/server.h"
 #include "store/store.h"
@@ -38,6 +41,9 @@ struct ServeArguments {
     std::string data_dir;  // empty for the default
     std::string api_listen = kDefaultApiListen;
     bool no_api = false;
+    std::string access_log;  // empty: off; "stdout" or a file path
+    std::string access_log_format = "json";
+    bool no_metrics = false;
 };
 
 sigset_t server_signals() {
@@ -77,6 +83,7 @@ private:
     bool api_enabled() const { return !arguments_.no_api; }
 
     bool open_data_dir();
+    bool open_access_log();
     void create_server();
     bool start_api();
     void close_api();
@@ -86,6 +93,7 @@ private:
     std::filesystem::path data_dir_;
     std::unique_ptr<store::Store> store_;
     std::optional<api::AdminToken> token_;
+    std::unique_ptr<accesslog::AccessLog> access_log_;  // outlives the server, whose workers write it
     std::unique_ptr<proxy::Server> server_;
     std::unique_ptr<ProxyDataPlane> data_plane_;
     std::unique_ptr<control::ControlPlane> control_plane_;
@@ -97,6 +105,9 @@ private:
 int ServeRun::run() {
     // File mode without the API needs no data directory.
     if ((!file_mode() || api_enabled()) && !open_data_dir()) {
+        return 1;
+    }
+    if (!open_access_log()) {
         return 1;
     }
     create_server();
@@ -152,9 +163,29 @@ bool ServeRun::open_data_dir() {
     return true;
 }
 
+// Opens the access log that --access-log names, if any. Logs the error and returns false on
+// failure.
+bool ServeRun::open_access_log() {
+    if (arguments_.access_log.empty()) {
+        return true;
+    }
+    const auto format =
+        arguments_.access_log_format == "combined" ? accesslog::Format::Combined : accesslog::Format::Json;
+    auto opened = accesslog::AccessLog::open(arguments_.access_log, format, arguments_.workers);
+    if (!opened) {
+        core::logger("main")->error("{}", opened.error().message);
+        return false;
+    }
+    access_log_ = std::move(*opened);
+    core::logger("main")->info("access log destination={} format={}", arguments_.access_log,
+                               arguments_.access_log_format);
+    return true;
+}
+
 void ServeRun::create_server() {
     proxy::ServeOptions options;
     options.workers = arguments_.workers;
+    options.access_log = access_log_.get();
     options.grace_period = std::chrono::seconds(arguments_.grace_seconds);
     if (file_mode()) {
         options.load = [path = std::filesystem::path(arguments_.config)] {
@@ -213,6 +244,11 @@ bool ServeRun::start_api() {
     control_plane_->add_routes(router);
     api_server_ = std::make_unique<api::Server>(server_->control_context(), std::move(options),
                                                 std::move(router), std::move(*token_));
+    if (!arguments_.no_metrics) {
+        api_server_->add_text_resource("/metrics", {std::string(metrics::kPrometheusContentType), [this] {
+                                                        return metrics::render(server_->metrics_report());
+                                                    }});
+    }
     auto bound = api_server_->start();
     if (!bound) {
         log->error("{} with --api-listen, or turn the API off with --no-api", bound.error().message);
@@ -303,6 +339,14 @@ void add_serve_command(CLI::App& app) {
     command->add_option("--log-level", arguments->log_level, "trace, debug, info, warn, error or off")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
         ->capture_default_str();
+    command->add_option("--access-log", arguments->access_log,
+                        "Write one line per request to this file, or to standard output with \"stdout\"; "
+                        "off when not given");
+    command->add_option("--access-log-format", arguments->access_log_format, "json or combined")
+        ->check(CLI::IsMember({"json", "combined"}))
+        ->capture_default_str();
+    command->add_flag("--no-metrics", arguments->no_metrics,
+                      "Do not serve Prometheus metrics at /metrics on the API's address");
     command
         ->add_option("--grace-period", arguments->grace_seconds,
                      "Seconds that SIGTERM waits for requests in flight before closing them")

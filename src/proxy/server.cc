@@ -122,12 +122,53 @@ void WorkerSockets::close_all() {
 }
 
 Server::Server(ServeOptions options)
-    : options_(std::move(options)), signals_(control_, SIGHUP, SIGTERM, SIGINT), drain_timer_(control_) {
+    : options_(std::move(options)),
+      signals_(control_, SIGHUP, SIGTERM, SIGINT),
+      drain_timer_(control_),
+      stats_(options_.workers) {
     // The workers exist before run() because prepare() builds balancers and opens sockets
     // for each of them.
+    Telemetry telemetry{.access_log = options_.access_log, .handshake_log = &handshake_log_};
     for (std::size_t index = 0; index < options_.workers; ++index) {
-        workers_.push_back(std::make_unique<Worker>(index));
+        workers_.push_back(std::make_unique<Worker>(index, telemetry));
     }
+}
+
+metrics::Report Server::metrics_report() const {
+    metrics::Report report;
+    report.listeners = stats_.totals();
+    for (const auto& member : health_.list(health::Clock::now())) {
+        report.members.push_back({member.pool_id, member.member_id, endpoint_text(member.endpoint),
+                                  std::string(health::to_string(member.operating_status))});
+    }
+    if (current_) {
+        const auto now = std::chrono::system_clock::now();
+        for (const auto& certificate : current_->certificates) {
+            report.certificates.push_back(
+                {certificate.id, certificate.name, certificate.type,
+                 std::chrono::duration<double>(certificate.not_after - now).count()});
+        }
+    }
+    return report;
+}
+
+void Server::schedule_rejection_summaries() {
+    summary_timer_.expires_after(std::chrono::seconds(1));
+    summary_timer_.async_wait([this](const boost::system::error_code& error) {
+        if (error) {
+            return;
+        }
+        for (const auto& summary : handshake_log_.take_summaries(std::chrono::steady_clock::now())) {
+            core::logger("tls")->info(
+                "handshakes rejected listener={} client={} reason={} repeats={} window={}s: not logged one "
+                "by one",
+                summary.source.listener_id, summary.source.client_address, summary.source.reason,
+                summary.repeats, summary.window.count());
+        }
+        if (!stopping_) {
+            schedule_rejection_summaries();
+        }
+    });
 }
 
 Server::~Server() {
@@ -147,6 +188,7 @@ int Server::run() {
     log->info("ready generation={} listeners={} workers={}", generation_, current_->listeners.size(),
               workers_.size());
     wait_for_signal();
+    schedule_rejection_summaries();
     control_.run();
     checker_.stop();
     for (auto& worker : workers_) {
@@ -194,7 +236,7 @@ bool Server::load_and_publish(bool initial) {
 
 core::Result<PreparedConfig> Server::prepare(const model::Config& config) {
     auto log = core::logger("config");
-    auto compiled = compile_snapshot(config, generation_ + 1, workers_.size(), tls_cache_, health_);
+    auto compiled = compile_snapshot(config, generation_ + 1, workers_.size(), tls_cache_, health_, &stats_);
     for (const auto& warning : compiled.warnings) {
         log->warn("{}", warning);
     }
@@ -324,6 +366,7 @@ void Server::begin_stop() {
         return;
     }
     stopping_ = true;
+    summary_timer_.cancel();
     for (auto& callback : stop_callbacks_) {
         callback();
     }

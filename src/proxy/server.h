@@ -1,6 +1,9 @@
 #pragma once
 
+#include "accesslog/handshake_log.h"
+#include "accesslog/writer.h"
 #include "core/error.h"
+#include "metrics/report.h"
 #include "model/config_loader.h"
 #include "proxy/health/checker.h"
 #include "proxy/health/registry.h"
@@ -29,6 +32,8 @@ struct ServeOptions {
     std::function<void(const model::Config&)> on_published{};
     std::size_t workers = 1;
     std::chrono::seconds grace_period{30};
+    // The access log, owned by the caller and kept until the Server is destroyed; null for none.
+    accesslog::AccessLog* access_log = nullptr;
 };
 
 // Listening sockets opened for the workers, one list per worker. The destructor closes
@@ -108,6 +113,10 @@ public:
     // and the workers keep up to date.
     const health::HealthRegistry& health() const { return health_; }
 
+    // Returns what /metrics reports now: every listener's counters, member health and
+    // certificate expiry.
+    metrics::Report metrics_report() const;
+
     // The generation of the running configuration; 0 before the first publish().
     std::uint64_t generation() const { return generation_; }
     std::size_t listener_count() const { return current_ ? current_->listeners.size() : 0; }
@@ -124,6 +133,8 @@ private:
     bool covered_by_open_endpoint(const boost::asio::ip::tcp::endpoint& endpoint) const;
     core::Result<WorkerSockets> open_new_listeners(const Snapshot& snapshot);
     void wait_for_signal();
+    // Logs the summaries of repeated handshake rejections once a second.
+    void schedule_rejection_summaries();
     void begin_stop();
     void wait_for_drain(std::chrono::steady_clock::time_point deadline);
 
@@ -136,6 +147,9 @@ private:
     std::shared_ptr<const Snapshot> current_;
     TlsContextCache tls_cache_;
     health::HealthRegistry health_;
+    metrics::StatsRegistry stats_;
+    accesslog::HandshakeLog handshake_log_;
+    boost::asio::steady_timer summary_timer_{control_};
     health::HealthChecker checker_{control_};
     std::vector<std::function<void()>> stop_callbacks_;
     std::uint64_t generation_ = 0;

@@ -4,6 +4,7 @@
 #include "proxy/http1/body_relay.h"
 #include "proxy/http1/forwarding.h"
 #include "proxy/http1/request_head.h"
+#include "proxy/request_trace.h"
 #include "proxy/worker.h"
 #include "tls/handshake.h"
 
@@ -55,14 +56,15 @@ std::string_view reason_phrase(int status) {
     }
 }
 
-// Builds a short error response; the connection always closes after it. A `detail` goes
-// into the body after the status.
-std::string error_response(int status, std::string_view detail = {}) {
+// Builds a short error response, after which the connection always closes. A `detail` goes
+// into the body after the status, and `request_id` into X-Request-Id.
+std::string error_response(int status, std::string_view detail, std::string_view request_id) {
     std::string body = detail.empty() ? fmt::format("{} {}\n", status, reason_phrase(status))
                                       : fmt::format("{} {}: {}\n", status, reason_phrase(status), detail);
     return fmt::format(
-        "HTTP/1.1 {} {}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
-        status, reason_phrase(status), body.size(), body);
+        "HTTP/1.1 {} {}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nX-Request-Id: {}\r\n"
+        "Connection: close\r\n\r\n{}",
+        status, reason_phrase(status), body.size(), request_id, body);
 }
 
 // Releases a balancer's count for one request when the request ends.
@@ -137,8 +139,15 @@ private:
         }
     }
 
+    metrics::WorkerListenerStats& stats() { return listener_->stats->worker(worker_.index()); }
+
     asio::awaitable<void> send_error(int status, std::string_view detail = {}) {
-        std::string response = error_response(status, detail);
+        if (trace_.request_id.empty()) {
+            trace_.request_id = worker_.next_request_id();
+        }
+        std::string response = error_response(status, detail, trace_.request_id);
+        trace_.status = static_cast<unsigned>(status);
+        trace_.bytes_sent += response.size();
         beast::get_lowest_layer(stream_).expires_after(config().client_timeout);
         co_await asio::async_write(stream_, asio::buffer(response), as_tuple(use_awaitable));
     }
@@ -160,6 +169,7 @@ private:
         if (head == http1::HeadStatus::Failed && watchdog_.fired()) {
             head = http1::HeadStatus::Timeout;
         }
+        trace_.begin(std::chrono::steady_clock::now());
         switch (head) {
             case http1::HeadStatus::Complete:
                 break;
@@ -171,24 +181,48 @@ private:
                     log_->debug("[l={} c={}] request head not complete within client_timeout", config().id,
                                 client_text());
                     co_await send_error(408);
+                    finish_request(nullptr);
                 }
                 co_return false;
             case http1::HeadStatus::TooLarge:
                 log_->debug("[l={} c={}] request head over the limit", config().id, client_text());
                 co_await send_error(431);
+                finish_request(nullptr);
                 co_return false;
             case http1::HeadStatus::Malformed:
                 log_->debug("[l={} c={}] malformed request head", config().id, client_text());
                 co_await send_error(400);
+                finish_request(nullptr);
                 co_return false;
         }
-        co_return co_await forward(parser);
+        const bool keep_alive = co_await forward(parser);
+        finish_request(&parser.get());
+        co_return keep_alive;
+    }
+
+    // Counts a finished request and writes its access log line.
+    void finish_request(const http::request_header<>* request) {
+        auto& counters = stats();
+        const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - trace_.started);
+        if (trace_.status != 0) {
+            counters.responses[metrics::status_class_index(trace_.status)].add();
+        }
+        counters.bytes_received.add(trace_.bytes_received);
+        counters.bytes_sent.add(trace_.bytes_sent);
+        counters.request_duration.observe(elapsed);
+        if (auto* access_log = worker_.telemetry().access_log) {
+            load_peer_certificate();
+            access_log->write(worker_.index(),
+                              access_record(trace_, request, *listener_, client_, ssl_, elapsed));
+        }
     }
 
     std::string client_text() const { return fmt::format("{}:{}", client_.address, client_.port); }
 
     void load_peer_certificate() {
-        if (!peer_loaded_ && ssl_ != nullptr && listener_->inserts_peer_certificate) {
+        if (!peer_loaded_ && ssl_ != nullptr &&
+            (listener_->inserts_peer_certificate || worker_.telemetry().access_log != nullptr)) {
             client_.peer = tls::peer_certificate(ssl_);
             peer_loaded_ = true;
         }
@@ -297,6 +331,7 @@ private:
             }
             log_->warn("[l={} p={} m={}] connect failed: {}", config().id, pool.config.id,
                        pool.endpoint_texts[member], ec == beast::error::timeout ? "timed out" : ec.message());
+            stats().upstream_connect_errors.add();
             record_failure(pool, member, connect_failure(ec), 0);
             if (!config().enable_member_retry) {
                 break;
@@ -338,19 +373,26 @@ private:
         }
         const bool has_body = request_framing != BodyFraming::None;
         load_peer_certificate();
+        trace_.bytes_received += head_bytes(request);
+        std::string_view client_request_id = request["X-Request-Id"];
+        trace_.request_id = http1::is_valid_request_id(client_request_id) ? std::string(client_request_id)
+                                                                          : worker_.next_request_id();
 
         // A reused connection may have been closed by the backend in the meantime. A request
         // without a body is then sent once more on a new connection.
         for (int attempt = 0; attempt < 2; ++attempt) {
+            trace_.upstream_started = std::chrono::steady_clock::now();
             Upstream upstream = co_await connect_upstream(*pool, candidates_, attempt == 0);
             if (!upstream.stream) {
                 co_await send_error(502);
                 co_return false;
             }
+            trace_.pool = pool;
+            trace_.member = upstream.member;
             BalancerTicket ticket(&balancer, upstream.member);
             const std::string& backend_host = pool->endpoint_texts[upstream.member];
             std::string head = http1::build_upstream_request(request, *listener_, client_, request_framing,
-                                                             request_length, backend_host);
+                                                             request_length, backend_host, trace_.request_id);
             if (!has_body) {
                 upstream.stream->expires_after(config().member_timeout);
                 auto [write_error, written] =
@@ -379,6 +421,7 @@ private:
                     co_await http1::relay_body(stream_, buffer_, parser, *upstream.stream, request_framing,
                                                {config().client_timeout, config().member_timeout},
                                                relay_buffer_, head, uploaded, &watchdog_);
+                trace_.bytes_received += uploaded;
                 switch (relayed) {
                     case RelayStatus::Done:
                         break;
@@ -431,6 +474,7 @@ private:
                 log_->warn("[l={} m={}] no response within member_timeout {}s", config().id, backend_host,
                            config().member_timeout.count());
                 record_failure(pool, upstream.member, health::Failure::ReceiveTimeout, 0);
+                stats().upstream_timeouts.add();
                 co_await send_error(504);
                 co_return ResponseOutcome::Close;
             }
@@ -460,6 +504,9 @@ private:
 
         auto& response = parser->get();
         const int status = response.result_int();
+        trace_.status = static_cast<unsigned>(status);
+        trace_.upstream_time = std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - trace_.upstream_started);
         if (status >= 500) {
             record_failure(pool, upstream.member, health::Failure::StatusMismatch, status);
         } else {
@@ -480,7 +527,9 @@ private:
                 framing = BodyFraming::UntilClose;
             }
         }
-        std::string head = http1::build_client_response(response, framing, length, client_keeps);
+        std::string head =
+            http1::build_client_response(response, framing, length, client_keeps, trace_.request_id);
+        trace_.bytes_sent += head.size();
         if (bodiless) {
             beast::get_lowest_layer(stream_).expires_after(config().client_timeout);
             auto [write_error, written] =
@@ -495,6 +544,7 @@ private:
             auto relayed = co_await http1::relay_body(backend, upstream_buffer_, *parser, stream_, framing,
                                                       {config().member_timeout, config().client_timeout},
                                                       relay_buffer_, head, downloaded);
+            trace_.bytes_sent += downloaded;
             if (relayed != RelayStatus::Done) {
                 if (relayed != RelayStatus::WriteFailed) {
                     log_->warn("[l={} m={}] response body from the backend ended early", config().id,
@@ -528,18 +578,33 @@ private:
     std::vector<std::uint8_t> excluded_;  // per member of the pool: why select_candidates() left it out
     std::array<std::uint8_t, 16> client_ip_{};
     std::size_t client_ip_length_ = 0;
+    RequestTrace trace_;
     // Allocated on the first body, so idle keep-alive connections stay small.
     std::vector<char> relay_buffer_;
 };
 
-void log_handshake_failure(const ListenerRuntime& listener, const std::string& client,
-                           tls::HandshakeFailure failure, const tls::VerifyRecord& record) {
+// Counts a rejected handshake and logs it, unless the same client address had the same
+// rejection on this listener within the handshake log's window: then the summary line
+// that Server writes at the window's end reports it.
+void record_handshake_failure(Worker& worker, const ListenerRuntime& listener,
+                              const http1::ClientFacts& client, tls::HandshakeFailure failure,
+                              const tls::VerifyRecord& record) {
+    listener.stats->worker(worker.index()).handshake_failures[static_cast<std::size_t>(failure)].add();
     auto log = core::logger("tls");
-    bool client_side =
+    const bool client_side =
         failure == tls::HandshakeFailure::ClientClosed || failure == tls::HandshakeFailure::Timeout;
-    log->log(client_side ? spdlog::level::debug : spdlog::level::info,
-             "handshake rejected listener={} client={} reason={} subject=\"{}\" detail=\"{}\"",
-             listener.config.id, client, tls::code(failure), record.subject, tls::describe(failure));
+    if (!client_side && worker.telemetry().handshake_log != nullptr) {
+        accesslog::HandshakeRejection rejection{listener.config.id, client.address,
+                                                std::string(tls::code(failure))};
+        if (!worker.telemetry().handshake_log->record(rejection, std::chrono::steady_clock::now())) {
+            return;
+        }
+    }
+    log->log(
+        client_side ? spdlog::level::debug : spdlog::level::info,
+        "handshake rejected listener={} client={}:{} reason={} subject=\"{}\" issuer=\"{}\" detail=\"{}\"",
+        listener.config.id, client.address, client.port, tls::code(failure), record.subject, record.issuer,
+        tls::describe(failure));
 }
 
 std::string alpn_of(SSL* ssl) {
@@ -560,6 +625,15 @@ asio::awaitable<void> serve_connection(Worker& worker, tcp::socket socket,
         co_return;  // the client is already gone
     }
     socket.set_option(tcp::no_delay(true), ec);
+    // The counters stay alive for the whole connection, even when a reload drops the listener.
+    const std::shared_ptr<metrics::ListenerStats> stats_owner = listener->stats;
+    metrics::WorkerListenerStats& stats = stats_owner->worker(worker.index());
+    stats.connections.add();
+    stats.active_connections.add(1);
+    struct ActiveConnection {
+        metrics::Gauge& gauge;
+        ~ActiveConnection() { gauge.add(-1); }
+    } active{stats.active_connections};
     http1::ClientFacts client;
     client.address = remote.address().to_string();
     client.port = std::to_string(remote.port());
@@ -590,6 +664,7 @@ asio::awaitable<void> serve_connection(Worker& worker, tcp::socket socket,
     stream.next_layer().expires_after(listener->config.client_timeout);
     auto& tcp_layer = stream.next_layer();
     const std::uint64_t idle_id = worker.add_idle([&tcp_layer] { tcp_layer.cancel(); });
+    const auto handshake_started = std::chrono::steady_clock::now();
     auto [handshake_error] =
         co_await stream.async_handshake(asio::ssl::stream_base::server, as_tuple(use_awaitable));
     worker.remove_idle(idle_id);
@@ -613,11 +688,13 @@ asio::awaitable<void> serve_connection(Worker& worker, tcp::socket socket,
              handshake_error == asio::ssl::error::stream_truncated)) {
             failure = tls::HandshakeFailure::ClientClosed;
         }
-        log_handshake_failure(*listener, client_text, failure, record);
+        record_handshake_failure(worker, *listener, client, failure, record);
         tls::attach_verify_record(ssl, nullptr);
         co_return;
     }
     tls::attach_verify_record(ssl, nullptr);
+    stats.handshakes.add();
+    stats.handshake_duration.observe(std::chrono::steady_clock::now() - handshake_started);
 
     client.tls_protocol = SSL_get_version(ssl);
     client.tls_cipher = SSL_get_cipher_name(ssl);

@@ -1,5 +1,9 @@
 #include "proxy/snapshot.h"
 
+#include "tls/certificate_info.h"
+
+#include "tls/pem.h"
+
 #include <fmt/format.h>
 #include <openssl/evp.h>
 #include "tls/certificate_check.h"
@@ -177,8 +181,29 @@ core::Result<std::shared_ptr<const tls::ServerContext>> TlsContextCache::get(
     return *built;
 }
 
+// Returns the earliest notAfter of each certificate's PEM. Certificates that do not parse are
+// left out: the loader has rejected them before a configuration gets here.
+std::vector<CertificateExpiry> certificate_expiries(const model::Config& config) {
+    std::vector<CertificateExpiry> result;
+    for (const auto& certificate : config.certificates) {
+        auto parsed = tls::parse_certificates(certificate.certificate);
+        if (!parsed || parsed->empty()) {
+            continue;
+        }
+        CertificateExpiry expiry{certificate.id, certificate.name,
+                                 certificate.type == model::CertificateType::Server ? "server" : "client",
+                                 std::chrono::system_clock::time_point::max()};
+        for (const auto& x509 : *parsed) {
+            expiry.not_after = std::min(expiry.not_after, tls::inspect_certificate(x509.get()).not_after);
+        }
+        result.push_back(std::move(expiry));
+    }
+    return result;
+}
+
 CompileResult compile_snapshot(const model::Config& config, std::uint64_t generation, std::size_t workers,
-                               TlsContextCache& tls_cache, const health::HealthRegistry& health) {
+                               TlsContextCache& tls_cache, const health::HealthRegistry& health,
+                               metrics::StatsRegistry* stats) {
     CompileResult result;
     auto snapshot = std::make_shared<Snapshot>();
     snapshot->generation = generation;
@@ -219,8 +244,13 @@ CompileResult compile_snapshot(const model::Config& config, std::uint64_t genera
         }
         runtime->stripped_headers = stripped_header_names(listener);
         runtime->inserts_peer_certificate = inserts_peer_certificate(listener);
+        runtime->stats = stats != nullptr ? stats->listener(listener.id, listener.loadbalancer_id)
+                                          : std::make_shared<metrics::ListenerStats>(
+                                                listener.id, listener.loadbalancer_id, workers);
         snapshot->listeners.push_back(std::move(runtime));
     }
+
+    snapshot->certificates = certificate_expiries(config);
 
     // A certificate used by several listeners is checked once per listener; report it once.
     for (auto* messages : {&result.errors, &result.warnings}) {

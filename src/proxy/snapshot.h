@@ -1,5 +1,6 @@
 #pragma once
 
+#include "metrics/listener_stats.h"
 #include "model/resources.h"
 #include "proxy/balancer/balancer.h"
 #include "proxy/health/member_health.h"
@@ -8,6 +9,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -42,14 +44,25 @@ struct ListenerRuntime {
     std::shared_ptr<const PoolRuntime> pool;        // null without default_pool_id
     std::vector<std::string> stripped_headers;      // lowercase names removed from requests
     bool inserts_peer_certificate = false;          // any X-Forwarded-Clientcert* enabled
+    // The listener's counters, shared with the snapshots before and after this one.
+    std::shared_ptr<metrics::ListenerStats> stats;
 };
 
 // An immutable compiled configuration. Workers read it without locks; a change builds a new
 // one and each worker swaps its pointer on its own thread.
+// The validity end of one configured certificate, for the expiry metric.
+struct CertificateExpiry {
+    std::string id;
+    std::string name;
+    std::string type;                                 // "server" or "client"
+    std::chrono::system_clock::time_point not_after;  // the earliest of its chain or bundle
+};
+
 struct Snapshot {
     std::uint64_t generation = 0;
     std::vector<std::shared_ptr<const ListenerRuntime>> listeners;
     std::vector<std::shared_ptr<const PoolRuntime>> pools;  // every pool, with a listener or not
+    std::vector<CertificateExpiry> certificates;
 
     const ListenerRuntime* find_listener(std::string_view id) const;
 };
@@ -72,7 +85,9 @@ struct CompileResult {
 
 // Builds the data-plane view of `config`: resolves addresses, builds TLS contexts and one
 // balancer per worker for every pool. Members that `health` has a record for keep that record.
+// Listeners take their counters from `stats`, or get counters of their own without it.
 CompileResult compile_snapshot(const model::Config& config, std::uint64_t generation, std::size_t workers,
-                               TlsContextCache& tls_cache, const health::HealthRegistry& health);
+                               TlsContextCache& tls_cache, const health::HealthRegistry& health,
+                               metrics::StatsRegistry* stats = nullptr);
 
 }  // namespace tollgate::proxy

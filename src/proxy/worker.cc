@@ -3,13 +3,15 @@
 #include "core/logging.h"
 #include "proxy/session.h"
 
+#include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-
 #include <boost/asio/use_awaitable.hpp>
+
 #include <cerrno>
+#include <random>
 
 namespace tollgate::proxy {
 
@@ -28,7 +30,14 @@ struct Worker::Acceptor {
     tcp::acceptor acceptor;
 };
 
-Worker::Worker(std::size_t index) : index_(index) {}
+Worker::Worker(std::size_t index, Telemetry telemetry)
+    : index_(index),
+      telemetry_(telemetry),
+      request_id_prefix_(std::random_device{}() * 0x100000000ull ^ std::random_device{}()) {}
+
+std::string Worker::next_request_id() {
+    return fmt::format("{:016x}{:016x}", request_id_prefix_, ++request_count_);
+}
 
 Worker::~Worker() {
     stop();

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "accesslog/handshake_log.h"
+#include "accesslog/writer.h"
 #include "proxy/snapshot.h"
 #include "proxy/upstream_pool.h"
 
@@ -23,12 +25,18 @@ struct ListenSocket {
     int fd = -1;
 };
 
+// The process-wide logs that workers write to. Both outlive the workers.
+struct Telemetry {
+    accesslog::AccessLog* access_log = nullptr;  // null when the access log is off
+    accesslog::HandshakeLog* handshake_log = nullptr;
+};
+
 // One event loop on its own thread, with its own acceptor per listener (SO_REUSEPORT), its
 // own upstream connection pool and its own copy of the current snapshot pointer. Public
 // methods other than the accessors marked thread-safe post work to the worker's thread.
 class Worker {
 public:
-    explicit Worker(std::size_t index);
+    explicit Worker(std::size_t index, Telemetry telemetry = {});
     ~Worker();
 
     void start();
@@ -52,6 +60,9 @@ public:
     UpstreamPool& upstream_pool() { return upstream_pool_; }
     bool draining() const { return draining_; }
     boost::asio::io_context& io_context() { return io_context_; }
+    const Telemetry& telemetry() const { return telemetry_; }
+    // Returns a new request id: 32 hexadecimal digits, a random prefix per worker and a counter.
+    std::string next_request_id();
 
     // Registers a callback that closes a connection waiting for its next request; drain()
     // calls every registered one. The returned id unregisters it.
@@ -67,6 +78,9 @@ private:
     boost::asio::awaitable<void> accept_loop(std::shared_ptr<Acceptor> acceptor);
 
     std::size_t index_;
+    Telemetry telemetry_;
+    std::uint64_t request_id_prefix_;
+    std::uint64_t request_count_ = 0;
     boost::asio::io_context io_context_{1};
     std::thread thread_;
     std::shared_ptr<const Snapshot> snapshot_;

@@ -6,7 +6,7 @@ extendedKeyUsage, or carry the trusted CA's name but another key's signature. Fo
 the TLS handshake fails (curl gets no HTTP status), the backend receives nothing, and
 tollgate logs exactly one line for that client:
 
-  handshake rejected listener=web client=127.0.0.1:<port> reason=<code> subject="<subject>" detail="<sentence>"
+  handshake rejected listener=web client=127.0.0.1:<port> reason=<code> subject="<subject>" issuer="<issuer>" detail="<sentence>"
 
 openssl s_client shows the TLS alert that OpenSSL sends for the verification error.
 """
@@ -40,7 +40,8 @@ def mandatory_listener(tollgate, start_backend, guide_sha256):
 
 
 def rejection_lines(process, client_port):
-    pattern = rf'handshake rejected listener=web client=127\.0\.0\.1:{client_port} reason=(\S+) subject="(.*?)" detail="[^"]*"$'
+    pattern = (rf'handshake rejected listener=web client=127\.0\.0\.1:{client_port} reason=(\S+) subject="(.*?)" '
+               r'issuer="(.*?)" detail="[^"]*"$')
     return [re.search(pattern, line) for line in process.find_lines(pattern)]
 
 
@@ -60,6 +61,7 @@ def test_refusal_logs_reason(case, certificate, reason, alert, mandatory_listene
     assert len(lines) == 1, process.find_lines(rf"client=127\.0\.0\.1:{client_port} ")
     assert lines[0].group(1) == reason
     assert lines[0].group(2) == (client.subject if client else "")
+    assert (lines[0].group(3) != "") == (client is not None)
     assert backend.requests() == []
 
 

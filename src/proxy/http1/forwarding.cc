@@ -112,9 +112,15 @@ bool is_hop_by_hop(http::field field, std::string_view name) {
     }
 }
 
+bool is_valid_request_id(std::string_view value) {
+    return !value.empty() && value.size() <= 128 &&
+           std::all_of(value.begin(), value.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
 std::string build_upstream_request(const http::request_header<>& request, const ListenerRuntime& listener,
                                    const ClientFacts& client, BodyFraming framing,
-                                   std::uint64_t content_length, std::string_view backend_host) {
+                                   std::uint64_t content_length, std::string_view backend_host,
+                                   std::string_view request_id) {
     std::string out;
     out.reserve(1024);
     out.append(request.method_string());
@@ -141,6 +147,9 @@ std::string build_upstream_request(const http::request_header<>& request, const 
         if (is_hop_by_hop(field.name(), name) || is_stripped(listener, name)) {
             continue;
         }
+        if (!request_id.empty() && boost::beast::iequals(name, "x-request-id")) {
+            continue;
+        }
         bool listed_in_connection = std::any_of(options.begin(), options.end(), [&](std::string_view option) {
             return boost::beast::iequals(option, name);
         });
@@ -151,6 +160,9 @@ std::string build_upstream_request(const http::request_header<>& request, const 
     }
     if (host.empty()) {
         append_field(out, "Host", backend_host);
+    }
+    if (!request_id.empty()) {
+        append_field(out, "X-Request-Id", request_id);
     }
 
     if (xff_mode == model::XffMode::Append) {
@@ -190,7 +202,8 @@ std::string build_upstream_request(const http::request_header<>& request, const 
 }
 
 std::string build_client_response(const http::response_header<>& response, BodyFraming framing,
-                                  std::uint64_t content_length, bool keep_alive) {
+                                  std::uint64_t content_length, bool keep_alive,
+                                  std::string_view request_id) {
     std::string out;
     out.reserve(512);
     out.append(fmt::format("HTTP/1.1 {} ", response.result_int()));
@@ -207,7 +220,13 @@ std::string build_client_response(const http::response_header<>& response, BodyF
         if (is_hop_by_hop(field.name(), field.name_string()) && !keep_length) {
             continue;
         }
+        if (!request_id.empty() && boost::beast::iequals(field.name_string(), "x-request-id")) {
+            continue;
+        }
         append_field(out, field.name_string(), field.value());
+    }
+    if (!request_id.empty()) {
+        append_field(out, "X-Request-Id", request_id);
     }
     if (framing == BodyFraming::ContentLength) {
         out.append("Content-Length: ");

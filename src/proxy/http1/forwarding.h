@@ -32,16 +32,22 @@ enum class BodyFraming {
 
 // Builds the request head sent to a backend: the client's request line and fields without
 // hop-by-hop fields and without any field the listener inserts, then the inserted fields,
-// then the framing of the body.
+// then the framing of the body. A non-empty `request_id` replaces the client's X-Request-Id.
 std::string build_upstream_request(const boost::beast::http::request_header<>& request,
                                    const ListenerRuntime& listener, const ClientFacts& client,
                                    BodyFraming framing, std::uint64_t content_length,
-                                   std::string_view backend_host);
+                                   std::string_view backend_host, std::string_view request_id = {});
 
 // Builds the response head sent to the client from a backend's response head. Framing
-// fields are replaced by `framing`; `keep_alive` false adds "Connection: close".
+// fields are replaced by `framing`; `keep_alive` false adds "Connection: close". A non-empty
+// `request_id` replaces the backend's X-Request-Id.
 std::string build_client_response(const boost::beast::http::response_header<>& response, BodyFraming framing,
-                                  std::uint64_t content_length, bool keep_alive);
+                                  std::uint64_t content_length, bool keep_alive,
+                                  std::string_view request_id = {});
+
+// Returns whether a client's X-Request-Id can be passed on: 1 to 128 visible ASCII
+// characters. Other values are replaced by a generated id.
+bool is_valid_request_id(std::string_view value);
 
 // Returns true for fields that describe one connection and are never forwarded.
 bool is_hop_by_hop(boost::beast::http::field field, std::string_view name);

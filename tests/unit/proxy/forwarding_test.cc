@@ -67,6 +67,40 @@ TEST(UpstreamRequest, StripsClientCertificateHeadersOnPlainListener) {
     EXPECT_EQ(out.find("Evil-Cipher"), std::string::npos) << out;
 }
 
+TEST(UpstreamRequest, ReplacesRequestIdWithGivenOne) {
+    auto listener = make_listener(model::Protocol::Http);
+    finish(listener);
+    RequestParser parser;
+    ASSERT_EQ(parse_head("GET / HTTP/1.1\r\nHost: a\r\nX-Request-Id: first\r\nx-request-id: second\r\n\r\n",
+                         parser),
+              HeadStatus::Complete);
+    std::string out = build_upstream_request(parser.get(), listener, ClientFacts{}, BodyFraming::None, 0,
+                                             "10.0.0.1:80", "chosen-id");
+    EXPECT_NE(out.find("\r\nX-Request-Id: chosen-id\r\n"), std::string::npos) << out;
+    EXPECT_EQ(out.find("first"), std::string::npos) << out;
+    EXPECT_EQ(out.find("second"), std::string::npos) << out;
+}
+
+TEST(ClientResponse, ReplacesBackendRequestId) {
+    boost::beast::http::response_header<> response;
+    response.result(200);
+    response.set("X-Request-Id", "from-backend");
+    response.set("Server", "backend");
+    std::string out = build_client_response(response, BodyFraming::ContentLength, 2, true, "chosen-id");
+    EXPECT_EQ(out,
+              "HTTP/1.1 200 OK\r\nServer: backend\r\nX-Request-Id: chosen-id\r\nContent-Length: 2\r\n\r\n");
+}
+
+TEST(RequestId, AcceptsVisibleAsciiUpTo128) {
+    EXPECT_TRUE(is_valid_request_id("trace-42"));
+    EXPECT_TRUE(is_valid_request_id(std::string(128, 'a')));
+    EXPECT_FALSE(is_valid_request_id(""));
+    EXPECT_FALSE(is_valid_request_id(std::string(129, 'a')));
+    EXPECT_FALSE(is_valid_request_id("has space"));
+    EXPECT_FALSE(is_valid_request_id("tab\there"));
+    EXPECT_FALSE(is_valid_request_id("caf\xc3\xa9"));
+}
+
 TEST(UpstreamRequest, ReplacesForgedSubjectWithVerifiedOne) {
     auto listener = make_listener(model::Protocol::Https);
     listener.config.insert_headers[InsertedHeader::ClientcertSubjectdn].enabled = true;
