@@ -1,5 +1,6 @@
 #include "cli/demo_reply.h"
 
+#include <boost/beast/http/error.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -124,6 +125,24 @@ DemoReply demo_reply(const SeenRequest& request, const std::string& accept) {
         return json_reply(request);
     }
     return text_reply(request);
+}
+
+std::optional<DemoRejection> demo_rejection(const boost::system::error_code& error) {
+    namespace http = boost::beast::http;
+    if (error.category() != http::make_error_code(http::error::bad_method).category() ||
+        error == http::error::end_of_stream || error == http::error::partial_message) {
+        return std::nullopt;
+    }
+    if (error == http::error::header_limit) {
+        return DemoRejection{431, fmt::format("request header fields too large: the request line and headers "
+                                              "exceed {} bytes\n",
+                                              kDemoHeaderLimit)};
+    }
+    if (error == http::error::body_limit) {
+        return DemoRejection{413, fmt::format("content too large: the request body exceeds {} bytes\n",
+                                              kDemoBodyLimit)};
+    }
+    return DemoRejection{400, fmt::format("bad request: {}\n", error.message())};
 }
 
 }  // namespace tollgate::cli
