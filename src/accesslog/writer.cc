@@ -102,6 +102,12 @@ void AccessLog::write_pending() {
         }
         batch += swapped_out;
     }
+    const std::uint64_t dropped = dropped_.load(std::memory_order_relaxed);
+    if (dropped > dropped_reported_) {
+        core::logger("main")->warn("the access log dropped {} lines because writing could not keep up",
+                                   dropped - dropped_reported_);
+        dropped_reported_ = dropped;
+    }
     if (batch.empty()) {
         return;
     }

@@ -65,7 +65,8 @@ private:
     WriterLimits limits_;
     std::unique_ptr<WorkerBuffer[]> buffers_;
     std::atomic<std::uint64_t> dropped_{0};
-    std::mutex write_mutex_;  // one writer of the file at a time: the thread or flush()
+    std::uint64_t dropped_reported_ = 0;  // guarded by write_mutex_
+    std::mutex write_mutex_;              // one writer of the file at a time: the thread or flush()
     std::mutex wake_mutex_;
     std::condition_variable wake_;
     bool stopping_ = false;  // guarded by wake_mutex_
