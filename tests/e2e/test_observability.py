@@ -8,6 +8,7 @@ read /metrics with Prometheus' own text parser and the access log as written to 
 import datetime
 import json
 import re
+import subprocess
 
 import pytest
 import requests
@@ -183,3 +184,37 @@ def test_handshake_log_summarises_repeats(guide):
         rf"handshakes rejected listener={listener} client=127\.0\.0\.1 reason=no_certificate repeats=4 window=10s")
     single = guide.server.find_lines(rf"handshake rejected listener={listener} .* reason=no_certificate ")
     assert len(single) == 1, single
+
+
+def openssl_client(port, *options):
+    """Run `openssl s_client` against the listener with `options`; return its combined output."""
+    completed = subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{port}", *options],
+                               input=b"", capture_output=True, timeout=TIMEOUT)
+    return (completed.stdout + completed.stderr).decode(errors="replace")
+
+
+def test_rejection_reasons_reach_log_and_metrics(guide, defective, guide_sha1):
+    url = f"https://127.0.0.1:{guide.port}/echo"
+    for client in (defective.expired_client, defective.not_yet_valid_client, defective.server_auth_client,
+                   defective.impostor_client):
+        assert curl(url, cert=client.cert, key=client.key).status == 0
+    # The guide's -sha1 client certificate, which the listener's security level 1 rejects.
+    assert curl(url, cert=guide_sha1.client.cert, key=guide_sha1.client.key, seclevel0=True).status == 0
+    openssl_client(guide.port, "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0")
+    openssl_client(guide.port, "-tls1_2", "-cipher", "AES128-SHA")
+
+    reasons = ["cert_expired", "cert_not_yet_valid", "bad_purpose", "bad_signature", "weak_signature",
+               "protocol_mismatch", "cipher_mismatch"]
+    listener = {"listener_id": guide.ids["listener"], "loadbalancer_id": guide.ids["loadbalancer"]}
+
+    def all_counted():
+        samples = scrape(guide.server)
+        counts = {reason: value(samples, "tollgate_tls_handshakes_total", result="failure", reason=reason,
+                                **listener) for reason in reasons}
+        return counts if all(count == 1 for count in counts.values()) else None
+
+    counts = wait_until(all_counted, "one rejection of each reason in /metrics")
+    assert set(counts) == set(reasons)
+    for reason in reasons:
+        lines = guide.server.find_lines(rf"handshake rejected listener={guide.ids['listener']} .* reason={reason} ")
+        assert len(lines) == 1, (reason, lines)
