@@ -17,6 +17,7 @@
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
 #include <openssl/provider.h>
+#include <openssl/x509v3.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -63,6 +64,7 @@ struct FileContent {
     std::string text;      // PEM: the file without private key blocks; DER and PKCS#12: re-encoded
     std::string key_text;  // PEM of the private key, empty without one
     std::string key_path;  // file the key came from, when it is another file
+    bool key_mismatch = false;  // the key from or for another file matches none of its certificates
     std::vector<tls::X509Ptr> certificates;
     tls::EvpPkeyPtr key;
     std::string load_error;              // why the file could not be read, empty when it could
@@ -301,27 +303,72 @@ FileContent load_file(const std::string& path, const std::optional<std::string>&
     return content;
 }
 
-// Gives a file of certificates without a key the key of another file that matches its
-// first certificate, as in `cert inspect server.crt server.key`.
-void pair_keys(std::vector<FileContent>& files) {
-    for (FileContent& key_file : files) {
-        if (key_file.key == nullptr || !key_file.certificates.empty()) {
+// Gives `certificate_file`, which has certificates and no key, a reference to the key of `key_file`.
+void give_key(FileContent& key_file, FileContent& certificate_file, bool mismatch) {
+    certificate_file.key_text = key_file.key_text;
+    certificate_file.key_path = key_file.path;
+    EVP_PKEY_up_ref(key_file.key.get());
+    certificate_file.key.reset(key_file.key.get());
+    certificate_file.key_mismatch = mismatch;
+    key_file.key_path = certificate_file.path;
+    key_file.key_mismatch = mismatch;
+}
+
+bool is_key_only(const FileContent& file) {
+    return file.key != nullptr && file.certificates.empty() && file.key_path.empty();
+}
+
+bool is_keyless_certificates(const FileContent& file) {
+    return file.key == nullptr && !file.certificates.empty();
+}
+
+// Returns the keyless certificate file with a certificate that `key` matches, or nullptr. Only
+// first certificates count when `first_only`, and any certificate otherwise (a chain in the wrong order).
+FileContent* matching_certificate_file(std::vector<FileContent>& files, EVP_PKEY* key, bool first_only) {
+    for (FileContent& file : files) {
+        if (!is_keyless_certificates(file)) {
             continue;
         }
-        for (FileContent& certificate_file : files) {
-            if (certificate_file.key != nullptr || certificate_file.certificates.empty() ||
-                X509_check_private_key(certificate_file.certificates.front().get(), key_file.key.get()) !=
-                    1) {
+        const std::size_t count = first_only ? 1 : file.certificates.size();
+        for (std::size_t i = 0; i < count; ++i) {
+            if (X509_check_private_key(file.certificates[i].get(), key) == 1) {
+                return &file;
+            }
+        }
+    }
+    return nullptr;
+}
+
+// Gives a file of certificates without a key the key of another file, as in `cert inspect
+// server.crt server.key`, so that the file is checked as an upload of both. A key goes to the
+// file whose first certificate it matches, else to a file with another certificate that it
+// matches, where the check reports the wrong order. When one key and one file whose first
+// certificate is not a CA remain unpaired, they are paired too, and the check reports the mismatch.
+void pair_keys(std::vector<FileContent>& files) {
+    for (bool first_only : {true, false}) {
+        for (FileContent& key_file : files) {
+            if (!is_key_only(key_file)) {
                 continue;
             }
-            certificate_file.key_text = key_file.key_text;
-            certificate_file.key_path = key_file.path;
-            EVP_PKEY_up_ref(key_file.key.get());
-            certificate_file.key.reset(key_file.key.get());
-            key_file.key_path = certificate_file.path;
-            break;
+            FileContent* certificate_file = matching_certificate_file(files, key_file.key.get(), first_only);
+            ERR_clear_error();
+            if (certificate_file != nullptr) {
+                give_key(key_file, *certificate_file, false);
+            }
         }
-        ERR_clear_error();
+    }
+
+    std::vector<FileContent*> keys;
+    std::vector<FileContent*> leaves;
+    for (FileContent& file : files) {
+        if (is_key_only(file)) {
+            keys.push_back(&file);
+        } else if (is_keyless_certificates(file) && X509_check_ca(file.certificates.front().get()) == 0) {
+            leaves.push_back(&file);
+        }
+    }
+    if (keys.size() == 1 && leaves.size() == 1) {
+        give_key(*keys.front(), *leaves.front(), true);
     }
 }
 
@@ -377,15 +424,16 @@ CheckedAs choose_check(const FileContent& file, const std::vector<tls::Certifica
 // extendedKeyUsage includes clientAuth.
 std::string describe_check(CheckedAs as, const FileContent& file, bool client_usage) {
     const std::string key_source = file.key_path.empty() ? "" : fmt::format(" from {}", file.key_path);
+    const std::string_view key_owner = file.key_mismatch ? "the" : "its";
     switch (as) {
         case CheckedAs::Server:
-            return fmt::format("a server certificate with its private key{}, as the API checks type server",
-                               key_source);
+            return fmt::format("a server certificate with {} private key{}, as the API checks type server",
+                               key_owner, key_source);
         case CheckedAs::Client:
             return "CA certificates that verify clients, as the API checks type client";
         case CheckedAs::ClientCertificate:
             if (file.key != nullptr) {
-                return fmt::format("a client certificate with its private key{}", key_source);
+                return fmt::format("a client certificate with {} private key{}", key_owner, key_source);
             }
             if (client_usage) {
                 return "a client certificate";
@@ -395,9 +443,15 @@ std::string describe_check(CheckedAs as, const FileContent& file, bool client_us
         case CheckedAs::ServerCertificate:
             return "a server certificate without its private key";
         case CheckedAs::PrivateKey:
-            return file.key_path.empty()
-                       ? "a private key that matches no certificate of the other files"
-                       : fmt::format("the private key of the certificate in {}", file.key_path);
+            if (file.key_path.empty()) {
+                return "a private key that matches no certificate of the other files";
+            }
+            if (file.key_mismatch) {
+                return fmt::format("a private key that matches no certificate of the other files, checked with "
+                                   "{}, the only certificate file without a key",
+                                   file.key_path);
+            }
+            return fmt::format("the private key of the certificate in {}", file.key_path);
         case CheckedAs::Unreadable:
             break;
     }
