@@ -19,8 +19,8 @@ from cryptography.x509.oid import NameOID
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from support.browser import (NARROW_SIZE, Browser, create_nss_database, import_p12, issue_loopback_server_certificate,
-                             trust_ca, write_auto_select_certificate)
+from support.browser import (NARROW_SIZE, Browser, checked_browser, create_nss_database, import_p12,
+                             issue_loopback_server_certificate, trust_ca, write_auto_select_certificate)
 from support.console import Console
 from support.elb import PROJECT, create, echo, elb
 from support.ports import free_port
@@ -36,15 +36,8 @@ def browser(tmp_path):
 
     After the test, the console's scripts must have logged no error.
     """
-    instance = Browser(tmp_path / "browser")
-    try:
-        instance.start()
+    with checked_browser(tmp_path / "browser") as instance:
         yield instance
-        script_errors = [entry["message"] for entry in instance.driver.get_log("browser")
-                         if entry["level"] == "SEVERE" and entry["source"] == "javascript"]
-        assert script_errors == []
-    finally:
-        instance.stop()
 
 
 @pytest.fixture
@@ -127,7 +120,7 @@ def test_guide_through_console(server, browser, start_backend, guide_sha256):
     console.click("Sign in")
     console.wait_heading("Dashboard")
     assert server.token not in browser.driver.current_url
-    assert "Metrics arrive with the metrics endpoint." in console.main_text()
+    wait_until(lambda: "No listeners yet." in console.main_text(), "the dashboard's empty state")
     console.screenshot("dashboard")
 
     # Certificates: the server certificate with its key, then the CA certificate, both pasted.

@@ -5,6 +5,7 @@ Chromium on Linux reads client certificates and trusted CAs from $HOME/.pki/nssd
 is driven through Debian's chromedriver with Selenium, and every run stays on loopback.
 """
 
+import contextlib
 import datetime
 import ipaddress
 import json
@@ -211,3 +212,20 @@ class Browser:
             except ProcessLookupError:
                 pass
         wait_until(lambda: not self._profile_pids(), f"the processes of Chromium profile {self.profile} to exit")
+
+
+@contextlib.contextmanager
+def checked_browser(folder, size=DESKTOP_SIZE):
+    """Start a Browser in `folder`, yield it, and stop it afterwards.
+
+    When the block ends without an exception, the page's scripts must have logged no error.
+    """
+    instance = Browser(folder, size)
+    try:
+        instance.start()
+        yield instance
+        script_errors = [entry["message"] for entry in instance.driver.get_log("browser")
+                         if entry["level"] == "SEVERE" and entry["source"] == "javascript"]
+        assert script_errors == []
+    finally:
+        instance.stop()

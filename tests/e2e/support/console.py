@@ -1,5 +1,7 @@
 """The web console in one Chromium tab, operated as a user does: by labels and button names."""
 
+import json
+
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
@@ -140,6 +142,25 @@ class Console:
     def wait_notice(self, starting):
         return wait_until(lambda: (self.notice() or "").startswith(starting) and self.notice(),
                           f"a message starting with {starting!r} (now {self.notice()!r})")
+
+    def chart(self, listener_id, name):
+        """Return the dashboard's chart `name` (requests, connections, rejections) of a listener, or None."""
+        selector = f'section[data-listener-id="{listener_id}"] figure[data-chart="{name}"]'
+        found = self.driver.find_elements(By.CSS_SELECTOR, selector)
+        return found[0] if found else None
+
+    def chart_data(self, listener_id, name):
+        """Return the data of a dashboard chart, from its data-series JSON, or None before it has any.
+
+        The data is {"unit", "start", "end", "series": [{"name", "label", "points": [[time ms,
+        value or null]], "total" (rejections only)}]}.
+        """
+        try:
+            figure = self.chart(listener_id, name)
+            text = figure.get_attribute("data-series") if figure else None
+        except StaleElementReferenceException:
+            return None
+        return json.loads(text) if text else None
 
     def main_text(self):
         return self.driver.find_element(By.TAG_NAME, "main").text
