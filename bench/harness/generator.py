@@ -5,7 +5,8 @@ import json
 import re
 import resource
 import subprocess
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.certs import Certificates
@@ -21,10 +22,21 @@ class ProofFailed(RuntimeError):
     """A proxy did not reject a client without a certificate, or did not forward a request with one."""
 
 
+def responses_received(summary: dict) -> int:
+    """Return how many requests of a generator run got an HTTP response, as expected or not.
+    Each of them is one line in the proxy's access log. Failed connects, rejected handshakes
+    and I/O errors are not counted, because no complete response arrived."""
+    return summary["requests_ok"] + summary["errors"]["status"] + summary["errors"]["missing_header"]
+
+
 @dataclass
 class LoadGenerator:
     binary: Path
     certs: Certificates
+    # Per proxy port, over every run of this generator: responses received and rejected
+    # handshakes. The access log check compares the log's line count with them.
+    responses_by_port: Counter = field(default_factory=Counter)
+    rejected_handshakes_by_port: Counter = field(default_factory=Counter)
 
     def run(self, port: int, *, mode: str, connections: int, duration: float | None = None,
             requests: int | None = None, no_cert: bool = False, expect_status: int = 200,
@@ -55,6 +67,8 @@ class LoadGenerator:
         if result.returncode != 0:
             raise RuntimeError(f"{' '.join(argv)} exited with status {result.returncode}:\n{result.stderr}")
         summary = json.loads(result.stdout)
+        self.responses_by_port[port] += responses_received(summary)
+        self.rejected_handshakes_by_port[port] += summary["errors"]["handshake"]
         summary["generator_cpu_s"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         return summary
 

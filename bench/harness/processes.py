@@ -166,13 +166,16 @@ class ServerProcess:
                 os.kill(pid, signal.SIGKILL)
 
 
-def start_server(name: str, argv: list[str], cpu: int, log_path: Path, port: int) -> ServerProcess:
+def start_server(name: str, argv: list[str], cpu: int, log_path: Path, port: int,
+                 stdout_path: Path | None = None) -> ServerProcess:
     """Start `argv` pinned to `cpu` with taskset, with output in `log_path`, and wait until it
-    accepts connections on `port`. The server gets its own session, so a Ctrl-C at the terminal
-    reaches only this script, which then stops the server itself."""
-    with open(log_path, "wb") as log:
-        popen = subprocess.Popen(["taskset", "-c", str(cpu), *argv], stdin=subprocess.DEVNULL, stdout=log,
-                                 stderr=subprocess.STDOUT, start_new_session=True)
+    accepts connections on `port`. With `stdout_path`, standard output goes to that file
+    instead and only standard error to `log_path`. The server gets its own session, so a
+    Ctrl-C at the terminal reaches only this script, which then stops the server itself."""
+    with open(log_path, "wb") as log, open(stdout_path or os.devnull, "wb") as separate_stdout:
+        popen = subprocess.Popen(["taskset", "-c", str(cpu), *argv], stdin=subprocess.DEVNULL,
+                                 stdout=separate_stdout if stdout_path else log,
+                                 stderr=log, start_new_session=True)
     server = ServerProcess(name=name, popen=popen, log_path=log_path, port=port)
     try:
         server.wait_until_listening()

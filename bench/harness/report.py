@@ -14,8 +14,9 @@ def _median(values: list[float]) -> float:
 
 def median_run(runs: list[dict]) -> dict:
     """Combine the rounds of one proxy and mode: the median of each figure the table shows, the
-    sum of the failed requests, and the TLS parameters of the first round."""
-    return {
+    sum of the failed requests and of the access log lines, and the TLS parameters of the first
+    round."""
+    combined = {
         "rounds": len(runs),
         "requests_per_s": _median([run["requests_per_s"] for run in runs]),
         "latency_ms": {percentile: _median([run["latency_ms"][percentile] for run in runs])
@@ -26,6 +27,10 @@ def median_run(runs: list[dict]) -> dict:
         "errors_total": sum(run["errors_total"] for run in runs),
         "tls": runs[0]["tls"],
     }
+    if all("access_log_lines" in run for run in runs):
+        combined["access_log_lines"] = sum(run["access_log_lines"] for run in runs)
+        combined["access_log_lines_expected"] = sum(run["access_log_lines_expected"] for run in runs)
+    return combined
 
 
 @dataclass
@@ -51,8 +56,8 @@ def _latency(mode: str, percentile: str) -> Callable[[dict], float | None]:
 
 
 def _errors(result: dict) -> float | None:
-    medians = [result.get(mode) for mode in ("keepalive", "handshake")]
-    if any(median is None for median in medians):
+    medians = [result[mode] for mode in ("keepalive", "handshake") if mode in result]
+    if not medians:
         return None
     return sum(median["errors_total"] for median in medians)
 
@@ -66,6 +71,7 @@ ROWS = [
     Row("Keep-alive: requests/s (higher is better)", _run_value("keepalive", "requests_per_s"), 0),
     Row("Keep-alive: latency p50, ms (lower is better)", _latency("keepalive", "p50"), 2),
     Row("Keep-alive: latency p99, ms (lower is better)", _latency("keepalive", "p99"), 2),
+    Row("Keep-alive: latency max, ms (lower is better)", _latency("keepalive", "max"), 2),
     Row("Keep-alive: proxy CPU per request, µs (lower is better)",
         _run_value("keepalive", "proxy_cpu_per_request_us"), 1),
     Row("Keep-alive: proxy CPU busy, % of CPU 0", _run_value("keepalive", "proxy_busy_percent"), 0, False),
@@ -73,6 +79,7 @@ ROWS = [
     Row("Handshake: new mTLS connections/s (higher is better)", _run_value("handshake", "requests_per_s"), 0),
     Row("Handshake: latency p50, ms (lower is better)", _latency("handshake", "p50"), 2),
     Row("Handshake: latency p99, ms (lower is better)", _latency("handshake", "p99"), 2),
+    Row("Handshake: latency max, ms (lower is better)", _latency("handshake", "max"), 2),
     Row("Handshake: proxy CPU per connection, µs (lower is better)",
         _run_value("handshake", "proxy_cpu_per_request_us"), 0),
     Row("Handshake: proxy CPU busy, % of CPU 0", _run_value("handshake", "proxy_busy_percent"), 0, False),
@@ -113,7 +120,26 @@ def tls_summary(proxies: dict[str, dict]) -> str:
     """Return one line per measured proxy with the TLS protocol and suite its runs negotiated."""
     lines = []
     for key, label in COLUMNS:
-        run = proxies.get(key, {}).get("handshake")
+        result = proxies.get(key, {})
+        run = result.get("handshake") or result.get("keepalive")
         if run is not None:
             lines.append(f"- {label}: {run['tls']['protocol']} {run['tls']['cipher']}")
+    return "\n".join(lines)
+
+
+def access_log_summary(proxies: dict[str, dict]) -> str:
+    """Return one line per proxy with its access log's line count against the responses the
+    generator received, and tollgate's warnings about dropped lines."""
+    lines = []
+    for key, label in COLUMNS:
+        check = proxies.get(key, {}).get("access_log")
+        if check is None:
+            continue
+        verdict = "match" if check["lines_match"] else "MISMATCH"
+        handshakes = "logged" if check["rejected_handshakes_logged"] else "not logged"
+        lines.append(f"- {label} access log: {check['lines']:,} lines ({check['bytes'] / MIB ** 3:,.2f} GiB), "
+                     f"expected {check['lines_expected']:,}: {check['responses_received']:,} responses received "
+                     f"and {check['rejected_handshakes']} rejected handshakes ({handshakes}): {verdict}")
+        for warning in check["dropped_warnings"]:
+            lines.append(f"  dropped: {warning}")
     return "\n".join(lines)

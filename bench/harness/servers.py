@@ -27,6 +27,9 @@ GENERATOR_CPU = 1
 # one proxy makes and another does not.
 KEEPALIVE_REQUESTS = 1_000_000
 
+# File name of a proxy's access log inside its folder of the run, with --access-log.
+ACCESS_LOG_NAME = "access.log"
+
 
 def _nginx_preamble(prefix: Path) -> str:
     # The `user` directive is only valid for a root master. It keeps the worker under the same
@@ -42,9 +45,12 @@ events {{ worker_connections 4096; }}
 """
 
 
-def _nginx_http_paths(prefix: Path) -> str:
+def _nginx_http_paths(prefix: Path, access_log: Path | None = None) -> str:
+    # Without `buffer=`, NGINX writes each line with its own write() when the request ends.
+    # That is the default of `access_log FILE combined;`, and it is kept here on purpose.
+    logging = f"access_log {access_log} combined;" if access_log else "access_log off;"
     return f"""\
-    access_log off;
+    {logging}
     client_body_temp_path {prefix}/client_body;
     proxy_temp_path {prefix}/proxy;
     fastcgi_temp_path {prefix}/fastcgi;
@@ -86,12 +92,13 @@ http {{
     return _start_nginx("backend", prefix, config, GENERATOR_CPU, port)
 
 
-def start_nginx_proxy(workdir: Path, certs: Certificates, backend_port: int) -> ServerProcess:
+def start_nginx_proxy(workdir: Path, certs: Certificates, backend_port: int,
+                      access_log: bool = False) -> ServerProcess:
     prefix = workdir / "nginx"
     port = free_port()
     config = _nginx_preamble(prefix) + f"""\
 http {{
-{_nginx_http_paths(prefix)}
+{_nginx_http_paths(prefix, prefix / ACCESS_LOG_NAME if access_log else None)}
     keepalive_requests {KEEPALIVE_REQUESTS};
     keepalive_timeout 60s;
     upstream app {{
@@ -122,10 +129,19 @@ http {{
     return _start_nginx("nginx", prefix, config, PROXY_CPU, port)
 
 
-def start_haproxy(workdir: Path, certs: Certificates, backend_port: int) -> ServerProcess:
+def start_haproxy(workdir: Path, certs: Certificates, backend_port: int,
+                  access_log: bool = False) -> ServerProcess:
     directory = workdir / "haproxy"
     directory.mkdir(parents=True, exist_ok=True)
     port = free_port()
+    # HAProxy 2.6 cannot write a log file itself. With `log stdout` it writes each line with
+    # its own write() to standard output, and the harness sends that to the access log file.
+    # Warnings go to standard error and stay in output.log. Debian's packaged haproxy.cfg sets
+    # `option httplog` and `option dontlognull` too. dontlognull leaves out connections that
+    # close before sending anything, such as the harness's probe whether the port listens. A
+    # failed handshake is still logged as a line of its own.
+    global_logging = "    log stdout format raw local0\n" if access_log else ""
+    defaults_logging = "    log global\n    option httplog\n    option dontlognull\n" if access_log else ""
     # `http-reuse always` lets the first request of a client connection use an idle backend
     # connection too. The default `safe` opens a new backend connection for it, which would
     # cost HAProxy a backend connect per handshake that the other proxies do not make.
@@ -133,10 +149,10 @@ def start_haproxy(workdir: Path, certs: Certificates, backend_port: int) -> Serv
 global
     nbthread 1
     maxconn 8000
-
+{global_logging}
 defaults
     mode http
-    timeout connect 5s
+{defaults_logging}    timeout connect 5s
     timeout client 60s
     timeout server 60s
     timeout http-keep-alive 60s
@@ -155,10 +171,12 @@ backend app
     config_path = directory / "haproxy.cfg"
     config_path.write_text(config)
     argv = [HAPROXY, "-f", str(config_path), "-db", "-p", str(directory / "haproxy.pid")]
-    return start_server("haproxy", argv, PROXY_CPU, directory / "output.log", port)
+    return start_server("haproxy", argv, PROXY_CPU, directory / "output.log", port,
+                        stdout_path=directory / ACCESS_LOG_NAME if access_log else None)
 
 
-def start_tollgate(binary: Path, workdir: Path, certs: Certificates, backend_port: int) -> ServerProcess:
+def start_tollgate(binary: Path, workdir: Path, certs: Certificates, backend_port: int,
+                   access_log: bool = False) -> ServerProcess:
     directory = workdir / "tollgate"
     directory.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -188,8 +206,11 @@ pools:
 """
     config_path = directory / "tollgate.yaml"
     config_path.write_text(config)
-    # Log level warn: the other proxies run without an access log.
+    # Log level warn keeps informational lines out of output.log; the warning about dropped
+    # access log lines is still written.
     argv = [str(binary), "serve", "--config", str(config_path), "--no-api", "--workers", "1", "--log-level", "warn"]
+    if access_log:
+        argv += ["--access-log", str(directory / ACCESS_LOG_NAME), "--access-log-format", "json"]
     return start_server("tollgate", argv, PROXY_CPU, directory / "output.log", port)
 
 
@@ -197,14 +218,22 @@ pools:
 class ProxyKind:
     key: str    # name on the command line and in the results file
     label: str  # column heading
-    start: Callable[[Path, Certificates, int], ServerProcess]
+    start: Callable[[Path, Certificates, int, bool], ServerProcess]  # the bool turns the access log on
+    # Whether the access log has a line for each rejected TLS handshake. HAProxy writes one,
+    # and tollgate and NGINX do not. NGINX completes the handshake without a client
+    # certificate and answers 400, which is a response and gets a line.
+    logs_rejected_handshakes: bool = False
+
+    def access_log_path(self, workdir: Path) -> Path:
+        return workdir / self.key / ACCESS_LOG_NAME
 
 
 def proxy_kinds(tollgate_binary: Path) -> dict[str, ProxyKind]:
     return {
         "tollgate": ProxyKind("tollgate", "tollgate",
-                              lambda workdir, certs, port: start_tollgate(tollgate_binary, workdir, certs, port)),
-        "haproxy": ProxyKind("haproxy", "HAProxy", start_haproxy),
+                              lambda workdir, certs, port, access_log:
+                              start_tollgate(tollgate_binary, workdir, certs, port, access_log)),
+        "haproxy": ProxyKind("haproxy", "HAProxy", start_haproxy, logs_rejected_handshakes=True),
         "nginx": ProxyKind("nginx", "NGINX", start_nginx_proxy),
     }
 
