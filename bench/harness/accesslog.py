@@ -47,9 +47,10 @@ class LineCounter:
         SETTLE_S, so a late flush that adds unexpected lines is counted too. Gives up after
         SETTLE_TIMEOUT_S and returns the count it has, which the caller reports as a
         mismatch."""
+        # The first count may read gigabytes after a long run, so the timeout starts after it.
+        last = self.count()
         deadline = time.monotonic() + SETTLE_TIMEOUT_S
         last_change = time.monotonic()
-        last = self.count()
         while time.monotonic() < deadline:
             time.sleep(POLL_INTERVAL_S)
             current = self.count()
