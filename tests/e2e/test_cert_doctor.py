@@ -278,6 +278,26 @@ def test_inspect_pem_server_and_key(guide_sha1):
     assert f"{guide_sha1.server_key} (PEM): the private key of the certificate in {guide_sha1.server_cert}" in lines
 
 
+def test_inspect_two_files_key_mismatch(guide_sha256):
+    completed = run_cli(None, "cert", "inspect", guide_sha256.server_cert, guide_sha256.client.key)
+
+    assert completed.returncode == 1, completed.stdout
+    assert ('error: private_key: The private key does not match certificate 1 "CN=www.test.com,O=ELB". Upload the '
+            "key that was generated with this certificate. For a matching pair, openssl x509 -in server.crt -noout "
+            "-pubkey and openssl pkey -in server.key -pubout print the same public key.") in completed.stdout
+
+
+def test_inspect_two_files_wrong_chain_order(guide_sha256, tmp_path):
+    wrong_order = tmp_path / "wrong-order.crt"
+    wrong_order.write_bytes(guide_sha256.ca_cert.read_bytes() + guide_sha256.server_cert.read_bytes())
+    completed = run_cli(None, "cert", "inspect", wrong_order, guide_sha256.server_key)
+
+    assert completed.returncode == 1, completed.stdout
+    assert ('error: certificate: The private key matches certificate 2 "CN=www.test.com,O=ELB", not certificate 1 '
+            '"O=ELB", so the chain is in the wrong order. Put the certificate that matches the key first, followed '
+            "by the CA certificates that issued it.") in completed.stdout
+
+
 def test_inspect_pem_ca_bundle(guide_sha1):
     completed = run_cli(None, "cert", "inspect", guide_sha1.ca_cert)
 
