@@ -61,9 +61,9 @@ struct Pkcs12Free {
 struct FileContent {
     std::string path;
     FileFormat format = FileFormat::Pem;
-    std::string text;      // PEM: the file without private key blocks; DER and PKCS#12: re-encoded
-    std::string key_text;  // PEM of the private key, empty without one
-    std::string key_path;  // file the key came from, when it is another file
+    std::string text;           // PEM: the file without private key blocks; DER and PKCS#12: re-encoded
+    std::string key_text;       // PEM of the private key, empty without one
+    std::string key_path;       // file the key came from, when it is another file
     bool key_mismatch = false;  // the key from or for another file matches none of its certificates
     std::vector<tls::X509Ptr> certificates;
     tls::EvpPkeyPtr key;
@@ -447,9 +447,10 @@ std::string describe_check(CheckedAs as, const FileContent& file, bool client_us
                 return "a private key that matches no certificate of the other files";
             }
             if (file.key_mismatch) {
-                return fmt::format("a private key that matches no certificate of the other files, checked with "
-                                   "{}, the only certificate file without a key",
-                                   file.key_path);
+                return fmt::format(
+                    "a private key that matches no certificate of the other files, checked with "
+                    "{}, the only certificate file without a key",
+                    file.key_path);
             }
             return fmt::format("the private key of the certificate in {}", file.key_path);
         case CheckedAs::Unreadable:

@@ -170,7 +170,8 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, std::string name) {
             continue;
         }
         if (failed_attempts > 0) {
-            core::logger("demo")->info("accepting connections again after {} failed attempts", failed_attempts);
+            core::logger("demo")->info("accepting connections again after {} failed attempts",
+                                       failed_attempts);
             failed_attempts = 0;
         }
         asio::co_spawn(acceptor.get_executor(), serve_connection(std::move(socket), name), asio::detached);

@@ -1,7 +1,7 @@
 #include "cli/demo_reply.h"
 
-#include <boost/beast/http/error.hpp>
 #include <fmt/format.h>
+#include <boost/beast/http/error.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -139,8 +139,8 @@ std::optional<DemoRejection> demo_rejection(const boost::system::error_code& err
                                               kDemoHeaderLimit)};
     }
     if (error == http::error::body_limit) {
-        return DemoRejection{413, fmt::format("content too large: the request body exceeds {} bytes\n",
-                                              kDemoBodyLimit)};
+        return DemoRejection{
+            413, fmt::format("content too large: the request body exceeds {} bytes\n", kDemoBodyLimit)};
     }
     return DemoRejection{400, fmt::format("bad request: {}\n", error.message())};
 }
