@@ -221,7 +221,7 @@ class ProxyKind:
     start: Callable[[Path, Certificates, int, bool], ServerProcess]  # the bool turns the access log on
     # Whether the access log has a line for each rejected TLS handshake. HAProxy writes one,
     # and tollgate and NGINX do not. NGINX completes the handshake without a client
-    # certificate and answers 400, which is a response and gets a line.
+    # certificate and responds with 400, which is a response and gets a line.
     logs_rejected_handshakes: bool = False
 
     def access_log_path(self, workdir: Path) -> Path:

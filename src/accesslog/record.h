@@ -39,9 +39,9 @@ struct AccessRecord {
 
 enum class Format { Json, Combined };
 
-// Formats one record as a line ending in '\n'. JSON is one object whose field names are those
-// of AccessRecord, with a few renamed (tls_cipher, client_cert_*); combined is the Apache combined log format
-// with the request id, member and times appended.
+// Formats one record as a line ending in '\n'. JSON is one object with the field names of
+// AccessRecord, except tls_cipher and client_cert_*. Combined is the Apache combined log
+// format, with the request id, member, times and client certificate subject appended.
 std::string format_line(const AccessRecord& record, Format format);
 
 }  // namespace tollgate::accesslog

@@ -15,7 +15,7 @@
 
 namespace tollgate::accesslog {
 
-// How much a worker's access log buffer holds and how often the writer thread empties it.
+// The size limit of a worker's access log buffer and how often the writer thread empties it.
 struct WriterLimits {
     std::size_t max_pending_bytes = 8 * 1024 * 1024;
     std::chrono::milliseconds write_interval{100};
@@ -23,9 +23,10 @@ struct WriterLimits {
 
 // Writes access log lines from the workers to a file or standard output on a thread of its
 // own. A worker formats its line and appends it to its own buffer under that buffer's lock.
-// Only the writer thread also takes that lock, to swap the buffer out, so a worker never
-// waits for the disk. A buffer that reaches max_pending_bytes because the disk cannot keep up drops
-// further lines and counts them, instead of growing without bound. The limit is per worker.
+// The writer thread takes that lock only to swap the buffer out and writes the file after
+// releasing it, so a worker never waits for the disk. A buffer that reaches max_pending_bytes because the
+// disk cannot keep up drops further lines and counts them, instead of growing without bound. The limit is per
+// worker.
 class AccessLog {
 public:
     // Opens `destination` for appending ("stdout" for standard output) and starts the writer

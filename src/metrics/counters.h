@@ -39,8 +39,8 @@ private:
 inline constexpr std::array<double, 14> kLatencyBounds = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                           0.1,    0.25,  0.5,    1.0,   2.5,  5.0,   10.0};
 
-// The values of a histogram at one moment: counts per bucket (not cumulative; the last entry
-// is the +Inf bucket), the number of observations and their sum in seconds.
+// The values of a histogram at one moment. `buckets` contains counts per bucket, not cumulative,
+// and the last entry is the +Inf bucket. The count and the sum cover every observation.
 struct HistogramValues {
     std::array<std::uint64_t, kLatencyBounds.size() + 1> buckets{};
     std::uint64_t count = 0;

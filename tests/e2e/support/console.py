@@ -108,8 +108,8 @@ class Console:
     def field_error(self, label):
         """Return the error shown next to a field, or None."""
         errors = self.field_container(label).find_elements(By.CSS_SELECTOR, ".field-error")
-        shown = [error.text for error in errors if error.is_displayed()]
-        return shown[0] if shown else None
+        visible = [error.text for error in errors if error.is_displayed()]
+        return visible[0] if visible else None
 
     def form_error(self):
         errors = self._scope().find_elements(By.CSS_SELECTOR, ".form-error")
